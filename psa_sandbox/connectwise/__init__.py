@@ -1,0 +1,1 @@
+"""ConnectWise PSA (Manage) REST API 3.0 imitation."""
