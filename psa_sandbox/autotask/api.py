@@ -226,6 +226,8 @@ class AutotaskAPI:
     def query(self, ctx, entity, tail):
         self.require(ctx, entity, "query")
         search = None
+        if tail == "next" and request.method == "GET" and "search" not in request.args:
+            raise method_not_allowed()  # a POST query's next page is POSTed again with the same body
         if request.method == "POST":
             try:
                 body = json_body()
@@ -240,8 +242,6 @@ class AutotaskAPI:
             except ValueError:
                 raise q.QueryError("The search parameter is not valid JSON.")
         if tail == "next":
-            if request.method == "GET" and search is None:
-                raise method_not_allowed()
             try:
                 paging = json.loads(request.args.get("paging", ""))
             except ValueError:

@@ -1,0 +1,59 @@
+# msp.psa developer entry points. Everything runs from .venv, which `make setup` builds from the
+# pinned files in requirements/; nothing else is assumed to be installed.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+LINK := .collections/ansible_collections/msp/psa
+SANDBOX_PORT ?= 8765
+PYTEST := $(BIN)/python -m pytest -p no:cacheprovider
+
+.PHONY: setup demo test lint sanity unit sandbox-tests integration sandbox clean bench
+
+setup: $(STAMP) $(LINK)
+
+$(STAMP): requirements/dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade pip==25.3
+	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements/dev.txt
+	touch $@
+
+# ansible.cfg's collections_path finds msp.psa here: the working tree itself, no install step.
+$(LINK):
+	mkdir -p $(dir $@)
+	ln -sfn ../../.. $@
+
+## make demo: start the sandbox with the demo tenants and show what is there
+demo: setup
+	$(BIN)/python scripts/demo.py
+
+## make test: everything CI checks
+test: lint sanity unit sandbox-tests integration
+	@echo "make test: all suites passed"
+
+lint: setup
+	$(BIN)/python -m compileall -q plugins psa_sandbox tests scripts
+	@if compgen -G "roles/*/tasks" >/dev/null || compgen -G "playbooks/*.yml" >/dev/null; then \
+	  $(BIN)/ansible-lint --profile production --offline; \
+	else echo "ansible-lint: no roles or playbooks yet"; fi
+
+sanity: setup
+	scripts/ansible-test-sanity.sh
+
+unit: setup
+	$(PYTEST) tests/unit
+
+sandbox-tests: setup
+	$(PYTEST) tests/sandbox
+
+integration: setup
+	$(PYTEST) tests/integration
+
+## make sandbox: serve the sandbox in the foreground on SANDBOX_PORT
+sandbox: setup
+	$(BIN)/python -m psa_sandbox --port $(SANDBOX_PORT) --verbose
+
+clean:
+	rm -rf .build .collections reports tests/output
