@@ -1,0 +1,56 @@
+# -*- coding: utf-8 -*-
+# Copyright: msp.psa contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+
+    DOCUMENTATION = r"""
+options: {}
+attributes:
+  check_mode:
+    description: Can run in C(check_mode) and return changed status prediction without modifying target.
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in C(check_mode)), when in diff mode.
+  idempotent:
+    description:
+      - When run twice in a row outside check mode, with the same arguments, the second invocation
+        indicates no change.
+"""
+
+    INFO_MODULE = r"""
+options: {}
+attributes:
+  check_mode:
+    support: full
+    details: This action does not modify state.
+  diff_mode:
+    support: N/A
+    details: This action does not modify state.
+  idempotent:
+    support: full
+"""
+
+    ACTIONGROUP_AUTOTASK = r"""
+options: {}
+attributes:
+  action_group:
+    description: Use C(group/msp.psa.autotask) in C(module_defaults) to set defaults for this module.
+    support: full
+    membership:
+      - msp.psa.autotask
+"""
+
+    ACTIONGROUP_CONNECTWISE = r"""
+options: {}
+attributes:
+  action_group:
+    description: Use C(group/msp.psa.connectwise) in C(module_defaults) to set defaults for this module.
+    support: full
+    membership:
+      - msp.psa.connectwise
+"""

@@ -1,0 +1,72 @@
+# -*- coding: utf-8 -*-
+# Copyright: msp.psa contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+
+    # How the collection itself authenticates to an Autotask database (its own API user).
+    DOCUMENTATION = r"""
+options:
+  autotask_username:
+    description:
+      - Username of the collection's own Autotask API user in this database (it includes the database's
+        domain, for example C(msp-automation@yourmsp.example)).
+      - This API user needs a Custom (Internal Integration) API tracking identifier and a security level
+        with query and update access to Resources/Users.
+      - If not set, the value of the E(AUTOTASK_USERNAME) environment variable is used.
+    type: str
+    required: true
+  autotask_secret:
+    description:
+      - Secret (password) of O(autotask_username). Never logged or returned.
+      - If not set, the value of the E(AUTOTASK_SECRET) environment variable is used.
+    type: str
+    required: true
+  autotask_integration_code:
+    description:
+      - The API tracking identifier (integration code) of O(autotask_username), shown in its API Tracking
+        Identifier section when Custom (Internal Integration) is selected. Never logged or returned.
+      - If not set, the value of the E(AUTOTASK_INTEGRATION_CODE) environment variable is used.
+    type: str
+    required: true
+  autotask_zone_url:
+    description:
+      - The zone's API URL, for example C(https://webservices5.autotask.net/ATServicesRest/).
+      - When not set, the zone is found with the unauthenticated C(zoneInformation) call and cached on disk
+        for O(zone_cache_ttl) seconds per username.
+      - If not set, the value of the E(AUTOTASK_ZONE_URL) environment variable is used.
+    type: str
+  autotask_discovery_url:
+    description:
+      - Where C(zoneInformation) is asked (pinned to API version V1.0).
+      - If not set, the value of the E(AUTOTASK_DISCOVERY_URL) environment variable is used.
+    type: str
+    default: https://webservices.autotask.net/atservicesrest/
+  validate_certs:
+    description: Verify TLS certificates.
+    type: bool
+    default: true
+  timeout:
+    description: Seconds to wait for each HTTP request.
+    type: float
+    default: 30
+  zone_cache_ttl:
+    description:
+      - Seconds a zone lookup stays valid in the on-disk cache (E(MSP_PSA_CACHE_DIR), default
+        C(~/.cache/msp.psa)). C(0) disables the cache.
+    type: int
+    default: 86400
+notes:
+  - Requests that Autotask answers with 429, 502, 503 or 504, and dropped connections, are retried with
+    back-off, honouring C(Retry-After) up to 60 seconds. A failed login (401) is never retried, because
+    Autotask locks accounts after repeated failures.
+  - At most three requests are in flight to one Autotask host at a time, within Autotask's limit of three
+    concurrent threads per endpoint and tracking identifier.
+requirements:
+  - urllib3
+"""

@@ -1,0 +1,293 @@
+# -*- coding: utf-8 -*-
+# Copyright: msp.psa contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+#
+# This module util is PRIVATE to the msp.psa collection. It may change without notice.
+"""A small Datto Autotask PSA REST (V1.0) client: zone discovery with an on-disk cache, the three auth
+headers, queries with paging, get/PATCH/POST, picklists (label <-> id per database), thresholds,
+and errors classified for humans."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+import re
+import tempfile
+import time
+
+from ansible.module_utils.basic import env_fallback
+
+from ansible_collections.msp.psa.plugins.module_utils._http import HTTPClient, PSAError, Redactor
+
+DISCOVERY_URL = "https://webservices.autotask.net/atservicesrest/"
+API_USER_LICENSE = 7
+UI_RESOURCES = "Admin > Account Settings & Users > Resources/Users (HR) > Resources/Users"
+
+AUTH_SPEC = dict(
+    autotask_username=dict(type="str", required=True, fallback=(env_fallback, ["AUTOTASK_USERNAME"])),
+    autotask_secret=dict(type="str", required=True, no_log=True, fallback=(env_fallback, ["AUTOTASK_SECRET"])),
+    autotask_integration_code=dict(type="str", required=True, no_log=True,
+                                   fallback=(env_fallback, ["AUTOTASK_INTEGRATION_CODE"])),
+    autotask_zone_url=dict(type="str", fallback=(env_fallback, ["AUTOTASK_ZONE_URL"])),
+    autotask_discovery_url=dict(type="str", default=DISCOVERY_URL, fallback=(env_fallback, ["AUTOTASK_DISCOVERY_URL"])),
+    validate_certs=dict(type="bool", default=True),
+    timeout=dict(type="float", default=30),
+    zone_cache_ttl=dict(type="int", default=86400),
+)
+
+
+def web_url_for(zone_url):
+    """webservicesN <-> wwN: the UI host of an API zone URL (and the Sync 365 'zone' field)."""
+    m = re.search(r"webservices(\d+)", zone_url or "")
+    return ("https://ww%s.autotask.net/" % m.group(1)) if m else None
+
+
+def zone_name_for_ui(web_url):
+    """The value vendor tools ask for as 'zone': ``wwN`` in the UI URL becomes ``webservicesN``."""
+    m = re.search(r"ww(\d+)", web_url or "")
+    return ("webservices%s" % m.group(1)) if m else None
+
+
+def cache_dir():
+    return os.environ.get("MSP_PSA_CACHE_DIR") or os.path.join(os.path.expanduser("~"), ".cache", "msp.psa")
+
+
+class ZoneCache:
+    """Zone lookups per (discovery URL, username), on disk with a TTL, so a fleet run looks each up once."""
+
+    def __init__(self, ttl=86400, path=None):
+        self.ttl = ttl
+        self.path = path or os.path.join(cache_dir(), "autotask-zones.json")
+
+    def _load(self):
+        try:
+            with open(self.path) as handle:
+                return json.load(handle)
+        except (IOError, OSError, ValueError):
+            return {}
+
+    def get(self, key):
+        if self.ttl <= 0:
+            return None
+        entry = self._load().get(key)
+        if entry and time.time() - entry.get("fetched", 0) < self.ttl:
+            return entry["zone"]
+        return None
+
+    def put(self, key, zone):
+        if self.ttl <= 0:
+            return
+        try:
+            directory = os.path.dirname(self.path)
+            if not os.path.isdir(directory):
+                os.makedirs(directory, 0o700)
+            data = self._load()
+            data[key] = {"zone": zone, "fetched": time.time()}
+            fd, tmp = tempfile.mkstemp(dir=directory, prefix=".zones-")
+            with os.fdopen(fd, "w") as handle:
+                json.dump(data, handle)
+            os.rename(tmp, self.path)
+        except (IOError, OSError):
+            pass  # a cache that cannot be written only costs a lookup next time
+
+
+def lookup_zone(http, username, discovery_url=DISCOVERY_URL, cache=None):
+    """GET {discovery}v1.0/zoneInformation?user= (pinned to V1.0, no auth)."""
+    key = "%s|%s" % (discovery_url.rstrip("/").lower(), username.lower())
+    cached = cache.get(key) if cache else None
+    if cached:
+        return dict(cached, cached=True)
+    url = "%s/v1.0/zoneInformation?user=%s" % (discovery_url.rstrip("/"), _quote(username))
+    resp = http.request("GET", url)
+    body = resp.json or {}
+    if resp.status != 200 or not body.get("url"):
+        raise PSAError("Autotask does not know the username %s (zoneInformation answered HTTP %s: %s)." % (
+            username, resp.status, "; ".join(body.get("errors") or []) or resp.text[:200]),
+            kind="unknown_username", status=resp.status,
+            fix="Check the username (API users' usernames include the database's domain, e.g. "
+                "name@yourdomain.com) and that the user exists: %s." % UI_RESOURCES)
+    zone = {"zone_name": body.get("zoneName"), "url": body["url"], "web_url": body.get("webUrl"), "ci": body.get("ci")}
+    if cache:
+        cache.put(key, zone)
+    return dict(zone, cached=False)
+
+
+def _quote(text):
+    try:
+        from urllib.parse import quote
+    except ImportError:  # pragma: no cover
+        from urllib import quote
+    return quote(text, safe="")
+
+
+class Picklist:
+    """Label <-> id for one picklist field of one database."""
+
+    def __init__(self, field, values):
+        self.field = field
+        self.by_value = dict((str(v["value"]), v["label"]) for v in values or [])
+
+    def label(self, value):
+        return None if value is None else self.by_value.get(str(value))
+
+    def value(self, label):
+        for value, name in self.by_value.items():
+            if name.lower() == str(label).lower():
+                return int(value) if value.lstrip("-").isdigit() else value
+        return None
+
+    def labels(self):
+        return sorted(self.by_value.values())
+
+
+class AutotaskClient:
+    def __init__(self, http, username, secret, integration_code, zone_url=None, discovery_url=DISCOVERY_URL,
+                 zone_cache=None, check_mode=False):
+        self.http = http
+        self.username = username
+        self.http.redact.add(secret)
+        self.http.redact.add(integration_code)
+        self.headers = {"UserName": username, "Secret": secret, "ApiIntegrationCode": integration_code}
+        self._zone_url = zone_url
+        self.discovery_url = discovery_url
+        self.zone_cache = zone_cache
+        self.check_mode = check_mode
+        self._fields = {}
+        self.zone_info = None
+
+    @classmethod
+    def from_params(cls, params, check_mode=False):
+        http = HTTPClient(timeout=params["timeout"], validate_certs=params["validate_certs"],
+                          redactor=Redactor([params.get("autotask_secret"), params.get("autotask_integration_code")]))
+        return cls(http, params["autotask_username"], params["autotask_secret"], params["autotask_integration_code"],
+                   params.get("autotask_zone_url"), params["autotask_discovery_url"],
+                   ZoneCache(params["zone_cache_ttl"]), check_mode)
+
+    # -- zone -----------------------------------------------------------------------------------
+    @property
+    def base_url(self):
+        if self._zone_url:
+            url = self._zone_url
+        else:
+            self.zone_info = lookup_zone(self.http, self.username, self.discovery_url, self.zone_cache)
+            url = self.zone_info["url"]
+            self._zone_url = url
+        return url.rstrip("/") + "/V1.0/"
+
+    # -- transport ------------------------------------------------------------------------------
+    def call(self, method, path, body=None, idempotent=True):
+        url = path if path.startswith("http") else self.base_url + path
+        resp = self.http.request(method, url, headers=self.headers, body=body, idempotent=idempotent)
+        if 200 <= resp.status < 300:
+            return resp.json
+        raise self.classify(resp, method, path)
+
+    def classify(self, resp, method, path):
+        body = resp.json if isinstance(resp.json, dict) else {}
+        errors = body.get("errors") or ([body["Message"]] if body.get("Message") else [])
+        text = self.http.redact("; ".join(str(e) for e in errors) or resp.text[:300])
+        low = text.lower()
+        entity = path.split("?")[0].split("/")[0] if not path.startswith("http") else path.split("/V1.0/")[-1].split("/")[0]
+        where = "%s %s" % (method, entity)
+        status = resp.status
+        user = self.username
+        if status == 401 or (status == 500 and ("integrationcode" in low or "user name is not valid" in low)):
+            if "integrationcode" in low or "tracking" in low:
+                return PSAError("Autotask refused the API tracking identifier sent for %s (%s)." % (user, text),
+                                kind="tracking_identifier", status=status,
+                                fix="Use the integration code shown in the API Tracking Identifier section of "
+                                    "%s > %s (Custom (Internal Integration)), or re-enable that vendor." % (UI_RESOURCES, user))
+            if "locked" in low:
+                return PSAError("The Autotask account %s is locked." % user, kind="locked", status=status,
+                                fix="Unlock it in %s > %s > Security, then correct the stored secret." % (UI_RESOURCES, user))
+            if "user name is not valid" in low:
+                return PSAError("Autotask does not know the API user %s." % user, kind="unknown_username",
+                                status=status, fix="Check autotask_username.")
+            return PSAError(
+                "Autotask refused the credentials of %s on %s (HTTP 401%s). The secret, the API tracking identifier "
+                "(integration code) or the zone is wrong, or the account is locked or inactive." % (
+                    user, where, (": " + text) if text else ""),
+                kind="credentials", status=status,
+                fix="Check the secret (%s > %s > Security > Generate Secret) and the integration code; Autotask "
+                    "locks an account after repeated failures, so this module did not retry." % (UI_RESOURCES, user))
+        if status == 403 or "adequate permissions" in low:
+            action = {"GET": "query", "POST": "create" if "/query" not in path else "query", "PATCH": "update",
+                      "PUT": "update", "DELETE": "delete"}[method]
+            return PSAError("The API user %s may not %s %s: %s" % (user, action, entity, text), kind="permission",
+                            status=status, details={"entity": entity, "action": action},
+                            fix="Give its security level %s access to %s (Admin > Account Settings & Users > "
+                                "Resources/Users (HR) > Security > Security Levels)." % (action, entity))
+        if status == 429:
+            if "threshold" in low and "thread" not in low:
+                return PSAError("The Autotask database has used its hourly request budget: %s" % text,
+                                kind="budget", status=status,
+                                fix="Wait for the rolling hour to free requests; check autotask_threshold_info first.")
+            return PSAError("Autotask is throttling %s: %s" % (where, text), kind="rate_limited", status=status,
+                            fix="Lower the run's concurrency for this tenant (throttle) and retry later.")
+        return PSAError("Autotask answered HTTP %s to %s: %s" % (status, where, text), kind="api", status=status)
+
+    # -- entities -------------------------------------------------------------------------------
+    def query(self, entity, filters, include_fields=None, max_records=500):
+        body = {"filter": filters, "maxRecords": max_records}
+        if include_fields:
+            body["includeFields"] = list(include_fields)
+        page = self.call("POST", entity + "/query", body)
+        items = list(page.get("items") or [])
+        while (page.get("pageDetails") or {}).get("nextPageUrl"):
+            page = self.call("POST", page["pageDetails"]["nextPageUrl"], body)
+            items.extend(page.get("items") or [])
+        return items
+
+    def get(self, entity, record_id):
+        return (self.call("GET", "%s/%s" % (entity, record_id)) or {}).get("item")
+
+    def update(self, entity, record, changes):
+        """PATCH only the changed fields; in check mode, predict the record instead of writing."""
+        if self.check_mode:
+            return dict(record, **changes)
+        self.call("PATCH", entity, dict(changes, id=record["id"]))
+        return dict(record, **changes)
+
+    def create_child(self, parent, parent_id, child, body):
+        if self.check_mode:
+            return dict(body, id=None)
+        result = self.call("POST", "%s/%s/%s" % (parent, parent_id, child), body, idempotent=False)
+        return dict(body, id=result.get("itemId"))
+
+    def create(self, entity, body):
+        if self.check_mode:
+            return dict(body, id=None)
+        result = self.call("POST", entity, body, idempotent=False)
+        return dict(body, id=result.get("itemId"))
+
+    def children(self, parent, parent_id, child):
+        return (self.call("GET", "%s/%s/%s" % (parent, parent_id, child)) or {}).get("items") or []
+
+    def fields(self, entity):
+        if entity not in self._fields:
+            self._fields[entity] = (self.call("GET", entity + "/entityInformation/fields") or {}).get("fields") or []
+        return self._fields[entity]
+
+    def picklist(self, entity, field):
+        for f in self.fields(entity):
+            if f["name"].lower() == field.lower():
+                return Picklist(f["name"], f.get("picklistValues"))
+        raise PSAError("The %s entity has no field %s." % (entity, field))
+
+    def field_is_read_only(self, entity, field):
+        for f in self.fields(entity):
+            if f["name"].lower() == field.lower():
+                return bool(f.get("isReadOnly"))
+        return True
+
+    def entity_information(self, entity):
+        return (self.call("GET", entity + "/entityInformation") or {}).get("info") or {}
+
+    def threshold(self):
+        data = self.call("GET", "ThresholdInformation") or {}
+        limit = data.get("externalRequestThreshold") or 0
+        used = data.get("currentTimeframeRequestCount") or 0
+        return {"limit": limit, "timeframe_minutes": data.get("requestThresholdTimeframe"), "used": used,
+                "remaining": max(0, limit - used), "used_percent": round(100.0 * used / limit, 1) if limit else None}

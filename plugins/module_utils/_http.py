@@ -1,0 +1,170 @@
+# -*- coding: utf-8 -*-
+# Copyright: msp.psa contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+#
+# This module util is PRIVATE to the msp.psa collection. It may change without notice.
+"""One HTTP seam for every module and plugin: urllib3 with its ``Retry`` (429 honouring
+Retry-After, 502/503/504, dropped connections), a cap on how long a Retry-After may make us wait,
+JSON in and out, and redaction of secrets from every message."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import traceback
+
+try:
+    import urllib3
+    from urllib3.util.retry import Retry
+    HAS_URLLIB3 = True
+    URLLIB3_IMPORT_ERROR = None
+except ImportError:  # pragma: no cover - reported by the module through missing_required_lib
+    HAS_URLLIB3 = False
+    URLLIB3_IMPORT_ERROR = traceback.format_exc()
+    Retry = object
+
+REDACTED = "********"
+RETRY_STATUSES = (429, 502, 503, 504)
+
+
+class PSAError(Exception):
+    """An error for humans: ``kind`` classifies it, ``fix`` says what to do. Never holds secrets."""
+
+    def __init__(self, message, kind="api", fix=None, status=None, details=None):
+        super(PSAError, self).__init__(message)
+        self.message = message
+        self.kind = kind
+        self.fix = fix
+        self.status = status
+        self.details = details or {}
+
+    def to_fail_json(self):
+        out = {"msg": self.message + ((" Fix: " + self.fix) if self.fix else ""), "error_kind": self.kind}
+        if self.status is not None:
+            out["status"] = self.status
+        if self.details:
+            out["error_details"] = self.details
+        return out
+
+
+class Redactor:
+    """Replaces every known secret in text with ********."""
+
+    def __init__(self, secrets=()):
+        self.secrets = set()
+        for s in secrets:
+            self.add(s)
+
+    def add(self, secret):
+        if secret and len(str(secret)) >= 4:
+            self.secrets.add(str(secret))
+
+    def __call__(self, text):
+        text = "" if text is None else str(text)
+        for secret in sorted(self.secrets, key=len, reverse=True):
+            text = text.replace(secret, REDACTED)
+        return text
+
+
+class RetryAfterTooLong(Exception):
+    def __init__(self, seconds, status):
+        super(RetryAfterTooLong, self).__init__("Retry-After %s s" % seconds)
+        self.seconds = seconds
+        self.status = status
+
+
+class CappedRetry(Retry):
+    """urllib3 Retry that refuses to sleep longer than ``max_wait`` for a Retry-After (an hourly
+    budget answer may say an hour: that is a message for the operator, not a wait)."""
+
+    max_wait = 60.0
+
+    def new(self, **kw):
+        new = super(CappedRetry, self).new(**kw)
+        new.max_wait = self.max_wait
+        return new
+
+    def sleep(self, response=None):
+        if response is not None:
+            after = self.get_retry_after(response)
+            if after is not None and after > self.max_wait:
+                raise RetryAfterTooLong(after, response.status)
+        super(CappedRetry, self).sleep(response)
+
+
+class Response:
+    def __init__(self, status, headers, data, url):
+        self.status = status
+        self.headers = headers
+        self.data = data
+        self.url = url
+
+    @property
+    def json(self):
+        if not self.data:
+            return None
+        try:
+            return json.loads(self.data.decode("utf-8"))
+        except ValueError:
+            return None
+
+    @property
+    def text(self):
+        return self.data.decode("utf-8", "replace") if self.data else ""
+
+
+class HTTPClient:
+    """Requests through one urllib3 pool with bounded retries; counts what it sends."""
+
+    def __init__(self, timeout=30, validate_certs=True, retries=4, backoff=0.5, max_wait=60.0, redactor=None,
+                 pool=None):
+        if not HAS_URLLIB3:
+            raise PSAError("The Python library urllib3 is required on the host that runs the module.",
+                           kind="dependency", fix="pip install urllib3 (it comes with the ansible package).")
+        self.timeout = timeout
+        self.retries = retries
+        self.backoff = backoff
+        self.max_wait = max_wait
+        self.redact = redactor or Redactor()
+        # maxsize=3 with block=True: never more than 3 requests in flight to one host from this process,
+        # within Autotask's 3 threads per endpoint per tracking identifier.
+        self.pool = pool or urllib3.PoolManager(cert_reqs="CERT_REQUIRED" if validate_certs else "CERT_NONE",
+                                                num_pools=4, maxsize=3, block=True)
+        self.requests_sent = 0
+
+    def retry_policy(self, idempotent):
+        retry = CappedRetry(
+            total=self.retries, connect=self.retries, read=self.retries if idempotent else 0,
+            status=self.retries, other=0, redirect=0,
+            # a create that may have been processed is never sent twice; 429 means "not processed"
+            status_forcelist=RETRY_STATUSES if idempotent else (429,),
+            allowed_methods=None, backoff_factor=self.backoff, backoff_max=10,
+            respect_retry_after_header=True, raise_on_status=False,
+        )
+        retry.max_wait = self.max_wait
+        return retry
+
+    def request(self, method, url, headers=None, body=None, idempotent=True):
+        data = None
+        headers = dict(headers or {})
+        if body is not None:
+            data = json.dumps(body).encode("utf-8")
+            headers.setdefault("Content-Type", "application/json")
+        headers.setdefault("Accept", "application/json")
+        self.requests_sent += 1
+        try:
+            resp = self.pool.request(method, url, body=data, headers=headers, timeout=self.timeout,
+                                     retries=self.retry_policy(idempotent), preload_content=True)
+        except RetryAfterTooLong as exc:
+            raise PSAError("%s %s was refused with HTTP %s and asked us to come back in %s seconds." % (
+                method, self.redact(url), exc.status, int(exc.seconds)), kind="rate_limited", status=exc.status,
+                details={"retry_after": exc.seconds})
+        except urllib3.exceptions.MaxRetryError as exc:
+            raise PSAError("%s %s failed after %d attempts: %s" % (method, self.redact(url), self.retries + 1,
+                                                                    self.redact(exc.reason)),
+                           kind="connection", fix="Check the URL, the network and TLS settings (validate_certs).")
+        except urllib3.exceptions.HTTPError as exc:
+            raise PSAError("%s %s failed: %s" % (method, self.redact(url), self.redact(exc)), kind="connection")
+        return Response(resp.status, resp.headers, resp.data, url)
+
