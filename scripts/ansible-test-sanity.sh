@@ -21,4 +21,7 @@ mkdir -p "$dest"
   | grep -zvE '^(psa_sandbox/|tests/sandbox/|scripts/|requirements/|\.ci/|Makefile$|ansible\.cfg$|bench/)' \
   | tar --null -T - -cf -) | tar -xf - -C "$dest"
 cd "$dest"
+# The copy sits inside the (git-ignored) .build of this checkout: give it its own index, or
+# ansible-test would ask the outer repository which files exist and find none.
+git init -q . && git add -A
 PATH="$venv/bin:$PATH" "$venv/bin/ansible-test" sanity --venv --python 3.11 --color no "$@"

@@ -161,10 +161,9 @@ class HTTPClient:
                 method, self.redact(url), exc.status, int(exc.seconds)), kind="rate_limited", status=exc.status,
                 details={"retry_after": exc.seconds})
         except urllib3.exceptions.MaxRetryError as exc:
-            raise PSAError("%s %s failed after %d attempts: %s" % (method, self.redact(url), self.retries + 1,
-                                                                    self.redact(exc.reason)),
+            reason = self.redact(exc.reason)
+            raise PSAError("%s %s failed after %d attempts: %s" % (method, self.redact(url), self.retries + 1, reason),
                            kind="connection", fix="Check the URL, the network and TLS settings (validate_certs).")
         except urllib3.exceptions.HTTPError as exc:
             raise PSAError("%s %s failed: %s" % (method, self.redact(url), self.redact(exc)), kind="connection")
         return Response(resp.status, resp.headers, resp.data, url)
-

@@ -1,0 +1,273 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: msp.psa contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: autotask_api_user
+short_description: Create-or-verify an integration API user in Datto Autotask PSA
+version_added: 0.1.0
+description:
+  - Declares one Autotask API user (an API-only resource, license type API User) by O(username) and brings
+    it as close to the declaration as Autotask's REST API allows.
+  - Autotask's REST API can query and update Resources but never create or delete them. So when the user
+    exists, the module adopts it, compares the options you set, PATCHes what the API can write (names,
+    email, active, internal cost, location, and the security level only where the database's field
+    metadata says it is writable), creates a missing default role/department association, and reports
+    what only the Autotask UI can change (security level, license type) as RV(drift) with the UI path.
+  - When the user does not exist, the module returns RV(manual_steps), the New API User form filled in
+    with this user's values and the secret-store path where the secret waits, with C(changed=false),
+    and the next run verifies the work (O(when_missing=fail) fails instead).
+  - The API tracking identifier (integration vendor or custom integration) of a user is not exposed by
+    the REST API at all. The module says so in RV(unverifiable) and never pretends to check it.
+  - O(state=absent) deactivates the user, since Autotask cannot delete resources.
+author:
+  - msp.psa contributors
+extends_documentation_fragment:
+  - msp.psa.autotask
+  - msp.psa.attributes
+  - msp.psa.attributes.ACTIONGROUP_AUTOTASK
+attributes:
+  check_mode:
+    support: full
+    details: Nothing is written; the returned record and diff are the module's prediction.
+  diff_mode:
+    support: full
+  idempotent:
+    support: full
+options:
+  username:
+    description:
+      - The API user's full username, including the database's domain (for example C(wisesync01@yourmsp.example)).
+      - The part before the domain must contain letters and numbers, and no at sign, parentheses, semicolon,
+        colon, square brackets, pipe or backslash (Autotask UI rules).
+    type: str
+    required: true
+  state:
+    description:
+      - V(present) finds, verifies and updates the user; V(absent) deactivates it.
+    type: str
+    choices: [present, absent]
+    default: present
+  first_name:
+    description: First name. Compared and updated only when set.
+    type: str
+  last_name:
+    description: Last name.
+    type: str
+  email:
+    description: Email address (compared case-insensitively).
+    type: str
+  active:
+    description: Whether the user is active.
+    type: bool
+  security_level:
+    description:
+      - Security level by its label, for example C(API User (system)). Labels are mapped to this database's
+        ids through C(Resources/entityInformation/fields).
+      - Autotask sets it in the UI only; a difference is reported as drift with the UI path.
+    type: str
+  location:
+    description: Primary internal location, by name.
+    type: str
+  internal_cost:
+    description: Internal cost (burden rate).
+    type: float
+  default_department:
+    description: Default department by name (with O(default_role)); a missing association is created.
+    type: str
+  default_role:
+    description: Default role by name (with O(default_department)).
+    type: str
+  integration_vendor:
+    description:
+      - The integration vendor label the user's API tracking identifier must be (for example C(Wise-Sync)).
+      - Used in the creation steps; the REST API cannot read it back (see RV(unverifiable)).
+    type: str
+  custom_integration:
+    description:
+      - The user has a Custom (Internal Integration) tracking identifier. Mutually exclusive with
+        O(integration_vendor).
+    type: bool
+  timesheets_not_required:
+    description: Used in the creation steps ("Resource is not required to submit timesheets"); not readable by the API.
+    type: bool
+  secret_store_path:
+    description:
+      - Where the user's secret waits in the secret store (for example C(secret/msp/northwind/autotask/wise_sync)).
+        The steps cite this path, never a secret value.
+    type: str
+  when_missing:
+    description:
+      - V(report) returns the creation steps with C(changed=false), so a fleet run collects every tenant's
+        steps in one pass; V(fail) fails the task with the steps.
+    type: str
+    choices: [report, fail]
+    default: report
+  check_credentials:
+    description:
+      - Log in once as the API user with O(api_user_secret) and O(api_user_integration_code) and report
+        RV(credentials). Possible only for custom integrations, whose tracking identifier the admin has; for
+        an integration-vendor user the module reports C(not_possible) and never probes, since failed logins
+        count towards Autotask's lockout.
+    type: bool
+    default: false
+  api_user_secret:
+    description: The API user's secret, for O(check_credentials). Never logged or returned.
+    type: str
+  api_user_integration_code:
+    description: The API user's own tracking identifier (custom integrations), for O(check_credentials).
+    type: str
+  required_permissions:
+    description:
+      - Entity and action pairs the integration needs. Checked as the API user itself through
+        C(entityInformation) after a valid credential check; missing ones are returned in RV(permissions_missing).
+    type: list
+    elements: dict
+    suboptions:
+      entity:
+        description: Entity path, for example C(Contracts).
+        type: str
+        required: true
+      action:
+        description: Action needed.
+        type: str
+        required: true
+        choices: [query, create, update, delete]
+"""
+
+EXAMPLES = r"""
+- name: Wise-Sync API user (seed settings), collection credentials from module_defaults
+  msp.psa.autotask_api_user:
+    username: wisesync01@northwind-msp.example
+    first_name: Wise-Sync
+    last_name: API User
+    email: wisesync@northwind-msp.example
+    security_level: API User (system)
+    integration_vendor: Wise-Sync
+    timesheets_not_required: true
+    internal_cost: 0
+    default_department: Administration
+    default_role: Integration
+    secret_store_path: secret/msp/northwind/autotask/wise_sync
+  register: wise_sync
+
+- name: Show what the admin still has to do in the Autotask UI
+  ansible.builtin.debug:
+    var: wise_sync.manual_steps
+  when: wise_sync.manual_steps | length > 0
+
+- name: Verify an internal integration user can log in and has what it needs
+  msp.psa.autotask_api_user:
+    username: reporting01@northwind-msp.example
+    custom_integration: true
+    security_level: API User - Reporting
+    check_credentials: true
+    api_user_secret: "{{ lookup('community.hashi_vault.vault_kv2_get', 'msp/northwind/autotask/reporting').secret.secret }}"
+    api_user_integration_code: "{{ lookup('community.hashi_vault.vault_kv2_get', 'msp/northwind/autotask/reporting').secret.integration_code }}"
+    required_permissions:
+      - {entity: Contracts, action: query}
+      - {entity: Companies, action: update}
+  no_log: true
+
+- name: Retire an integration (Autotask cannot delete resources, so this deactivates)
+  msp.psa.autotask_api_user:
+    username: oldtool01@northwind-msp.example
+    state: absent
+"""
+
+RETURN = r"""
+state:
+  description:
+    - C(ok) (matches), C(updated) (the API fixed what differed), C(drift) (something only the UI can fix,
+      or credentials/permissions wrong), C(missing) (create it with RV(manual_steps)), C(absent) (inactive or not there).
+  returned: always
+  type: str
+  sample: drift
+api_user:
+  description: The user as the module sees it after this run (labels, not ids); predicted in check mode. No secrets.
+  returned: when the user exists
+  type: dict
+  sample: {"id": 29682001, "username": "wisesync01@northwind-msp.example", "first_name": "Wise-Sync",
+           "last_name": "API User", "email": "wisesync@northwind-msp.example", "active": true,
+           "internal_cost": 0.0, "api_user": true, "security_level": "API User (system)"}
+drift:
+  description:
+    - What differs from the declaration. Outside check mode only what this run could not fix (C(fix=ui));
+      in check mode everything, with C(fix=api) for what a real run would fix.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"field": "security_level", "want": "API User (system)", "have": "API User - custom", "fix": "ui",
+            "ui_path": "Admin > Account Settings & Users > Resources/Users (HR) > Resources/Users > wisesync01@... > Security > Security Level"}]
+fixed:
+  description: What this run changed through the API.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"field": "last_name", "want": "API User", "have": "Integration", "fix": "api"}]
+manual_steps:
+  description: Steps only an admin can do in the vendor UI, with exact paths and values; secrets only as store paths.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"system": "Autotask", "title": "Create the API user sync365@northwind-msp.example",
+            "ui_path": "Admin > Account Settings & Users > Resources/Users (HR) > Resources/Users > New > New API User",
+            "instructions": ["..."], "secret_refs": {"secret": "secret/msp/northwind/autotask/sync365"}}]
+unverifiable:
+  description: Declared facts the REST API cannot read (tracking identifier, timesheet flag), with why.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"field": "integration_vendor", "want": "Wise-Sync", "why": "Autotask's REST API does not expose ..."}]
+credentials:
+  description: C(valid), C(invalid), C(locked) or C(not_possible) (integration-vendor users).
+  returned: when O(check_credentials=true)
+  type: str
+  sample: valid
+permissions_missing:
+  description: Required permissions the user's security level lacks.
+  returned: when O(required_permissions) were checked
+  type: list
+  elements: dict
+  sample: [{"entity": "Contracts", "action": "create", "have": "None"}]
+diff:
+  description: Before and after of the managed fields.
+  returned: in diff mode
+  type: dict
+"""
+
+import copy
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.msp.psa.plugins.module_utils._autotask import AUTH_SPEC, AutotaskClient
+from ansible_collections.msp.psa.plugins.module_utils._autotask_user import (
+    USER_MUTUALLY_EXCLUSIVE, USER_REQUIRED_TOGETHER, USER_SPEC, http_factory_for, run)
+from ansible_collections.msp.psa.plugins.module_utils._http import HAS_URLLIB3, URLLIB3_IMPORT_ERROR, PSAError
+
+
+def main():
+    spec = copy.deepcopy(AUTH_SPEC)
+    spec.update(copy.deepcopy(USER_SPEC))
+    module = AnsibleModule(argument_spec=spec, supports_check_mode=True,
+                           mutually_exclusive=USER_MUTUALLY_EXCLUSIVE, required_together=USER_REQUIRED_TOGETHER)
+    if not HAS_URLLIB3:
+        module.fail_json(msg=missing_required_lib("urllib3"), exception=URLLIB3_IMPORT_ERROR)
+    try:
+        client = AutotaskClient.from_params(module.params, check_mode=module.check_mode)
+        result = run(module.params, client, module.check_mode, module._diff, http_factory_for(module.params))
+    except PSAError as exc:
+        module.fail_json(**exc.to_fail_json())
+    if result["state"] == "missing" and module.params["when_missing"] == "fail":
+        module.fail_json(msg="The Autotask API user %s does not exist; create it with manual_steps, then run again."
+                         % module.params["username"], **result)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

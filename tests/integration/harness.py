@@ -1,0 +1,59 @@
+"""Run real ``ansible-playbook`` against a running sandbox and read the results as JSON."""
+import json
+import os
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BIN = os.path.dirname(sys.executable)
+
+
+class PlaybookRun:
+    def __init__(self, proc, data):
+        self.rc = proc.returncode
+        self.stdout = proc.stdout
+        self.stderr = proc.stderr
+        self.data = data
+
+    def results(self, task_name):
+        """Every host's result of the task named ``task_name`` (first play)."""
+        for play in self.data.get("plays", []):
+            for task in play["tasks"]:
+                if task["task"]["name"] == task_name:
+                    return task["hosts"]
+        raise KeyError("no task named %r; tasks: %s" % (task_name, [
+            t["task"]["name"] for p in self.data.get("plays", []) for t in p["tasks"]]))
+
+    def result(self, task_name, host="localhost"):
+        return self.results(task_name)[host]
+
+
+def run_playbook(path, tmp_path, extra_vars=None, check=False, diff=False, verbosity=0, env=None, inventory=None):
+    environment = dict(os.environ)
+    environment.update({
+        "ANSIBLE_CONFIG": os.path.join(ROOT, "ansible.cfg"),
+        "ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json",
+        "ANSIBLE_LOCAL_TEMP": str(tmp_path / "ansible-local"),
+        "ANSIBLE_HOME": str(tmp_path / "ansible-home"),
+        "ANSIBLE_NOCOLOR": "1",
+        "MSP_PSA_CACHE_DIR": str(tmp_path / "cache"),
+        "PATH": BIN + os.pathsep + environment.get("PATH", ""),
+    })
+    environment.update(env or {})
+    cmd = [os.path.join(BIN, "ansible-playbook"), path, "-i", inventory or "localhost,", "-c", "local",
+           "-e", "ansible_python_interpreter=%s" % sys.executable]
+    if extra_vars:
+        cmd += ["-e", json.dumps(extra_vars)]
+    if check:
+        cmd.append("--check")
+    if diff:
+        cmd.append("--diff")
+    if verbosity:
+        cmd.append("-" + "v" * verbosity)
+    proc = subprocess.run(cmd, cwd=ROOT, env=environment, capture_output=True, text=True, timeout=600)
+    try:
+        start = proc.stdout.index("{")
+        data = json.loads(proc.stdout[start:])
+    except ValueError:
+        data = {}
+    return PlaybookRun(proc, data)
