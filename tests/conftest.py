@@ -5,8 +5,9 @@ import sys
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-if ROOT not in sys.path:
-    sys.path.insert(0, ROOT)
+for path in (ROOT, os.path.join(ROOT, ".collections")):  # .collections: msp.psa from the working tree
+    if path not in sys.path:
+        sys.path.insert(0, path)
 SHARED = os.environ.get("MSP_PSA_SHARED", os.path.join(os.path.dirname(ROOT), "shared"))
 
 

@@ -26,7 +26,7 @@ description:
     the REST API at all. The module says so in RV(unverifiable) and never pretends to check it.
   - O(state=absent) deactivates the user, since Autotask cannot delete resources.
 author:
-  - msp.psa contributors
+  - msp.psa maintainers (@msp-psa)
 extends_documentation_fragment:
   - msp.psa.autotask
   - msp.psa.attributes

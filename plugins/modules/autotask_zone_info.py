@@ -18,7 +18,7 @@ description:
   - Answers are cached on disk per username for O(zone_cache_ttl) seconds, so a fleet run looks each zone
     up once.
 author:
-  - msp.psa contributors
+  - msp.psa maintainers (@msp-psa)
 extends_documentation_fragment:
   - msp.psa.autotask
   - msp.psa.attributes

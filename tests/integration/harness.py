@@ -50,7 +50,7 @@ def run_playbook(path, tmp_path, extra_vars=None, check=False, diff=False, verbo
         cmd.append("--diff")
     if verbosity:
         cmd.append("-" + "v" * verbosity)
-    proc = subprocess.run(cmd, cwd=ROOT, env=environment, capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(cmd, cwd=ROOT, env=environment, capture_output=True, text=True, timeout=600, check=False)
     try:
         start = proc.stdout.index("{")
         data = json.loads(proc.stdout[start:])

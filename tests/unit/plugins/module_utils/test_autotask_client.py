@@ -1,0 +1,131 @@
+"""The Autotask client against a scripted fake API: paging, retries, classification, redaction, cache."""
+import time
+
+import pytest
+
+from ansible_collections.msp.psa.plugins.module_utils._autotask import (
+    AutotaskClient, Picklist, ZoneCache, lookup_zone, web_url_for, zone_name_for_ui)
+from ansible_collections.msp.psa.plugins.module_utils._http import HTTPClient, PSAError, Redactor
+
+SECRET = "TopSecretValue2026abc"
+CODE = "CUSTOMTRACKINGIDENTIFIER123"
+
+
+def client(fake, retries=3, check_mode=False):
+    http = HTTPClient(timeout=5, retries=retries, backoff=0.01, redactor=Redactor([SECRET, CODE]))
+    return AutotaskClient(http, "msppsa01@t.example", SECRET, CODE, zone_url=fake.url + "/webservices5/ATServicesRest/",
+                          check_mode=check_mode)
+
+
+def test_query_follows_next_page_urls_with_the_same_body(fake):
+    nxt = fake.url + "/webservices5/ATServicesRest/V1.0/Resources/query/next?paging=x"
+    fake.answer(200, {"items": [{"id": 1}, {"id": 2}], "pageDetails": {"nextPageUrl": nxt}})
+    fake.answer(200, {"items": [{"id": 3}], "pageDetails": {"nextPageUrl": None}})
+    rows = client(fake).query("Resources", [{"op": "gte", "field": "id", "value": 0}], include_fields=["id"])
+    assert [r["id"] for r in rows] == [1, 2, 3]
+    assert [s["method"] for s in fake.seen] == ["POST", "POST"]
+    assert fake.seen[1]["path"].endswith("/query/next?paging=x")
+    assert fake.seen[0]["body"] == fake.seen[1]["body"] == {
+        "filter": [{"op": "gte", "field": "id", "value": 0}], "maxRecords": 500, "includeFields": ["id"]}
+    assert fake.seen[0]["headers"]["UserName"] == "msppsa01@t.example"
+    assert fake.seen[0]["headers"]["ApiIntegrationCode"] == CODE
+
+
+def test_429_with_retry_after_5xx_and_dropped_connections_are_retried(fake):
+    fake.answer(429, {"errors": ["thread threshold"]}, {"Retry-After": "1"})
+    fake.answer(503, {"errors": ["busy"]})
+    fake.answer("drop")
+    fake.answer(200, {"externalRequestThreshold": 10000, "requestThresholdTimeframe": 60,
+                      "currentTimeframeRequestCount": 2500})
+    started = time.time()
+    assert client(fake).threshold() == {"limit": 10000, "timeframe_minutes": 60, "used": 2500, "remaining": 7500,
+                                         "used_percent": 25.0}
+    assert time.time() - started >= 1.0, "Retry-After was honoured"
+    assert len(fake.seen) == 4
+
+
+def test_a_failed_login_is_never_retried_and_names_the_fix_without_secrets(fake):
+    fake.answer(401, None, {"WWW-Authenticate": 'Basic realm="webservices5"'})
+    fake.answer(200, {})
+    with pytest.raises(PSAError) as err:
+        client(fake).call("GET", "ThresholdInformation")
+    assert len(fake.seen) == 1
+    assert err.value.kind == "credentials" and "did not retry" in err.value.fix
+    assert SECRET not in str(err.value.to_fail_json()) and CODE not in str(err.value.to_fail_json())
+
+
+@pytest.mark.parametrize("status,errors,kind", [
+    (500, ["IntegrationCode is invalid for this user."], "tracking_identifier"),
+    (401, ["The account is locked."], "locked"),
+    (500, ["The user name is not valid."], "unknown_username"),
+    (403, ["The logged in Resource does not have the adequate permissions to query the Contract entity."], "permission"),
+    (500, ["The logged in Resource does not have the adequate permissions to update the Resource entity."], "permission"),
+    (500, ["Unable to find foo in the Resource Entity."], "api"),
+])
+def test_errors_are_classified_for_humans(fake, status, errors, kind):
+    fake.answer(status, {"errors": errors})
+    with pytest.raises(PSAError) as err:
+        client(fake).call("POST", "Contracts/query", {"filter": []})
+    assert err.value.kind == kind
+    if kind == "permission":
+        assert err.value.details["entity"] == "Contracts" and "Security Levels" in err.value.fix
+
+
+def test_an_exhausted_hourly_budget_fails_at_once_instead_of_sleeping(fake):
+    fake.answer(429, {"errors": ["The request threshold of 10000 requests per 60 minutes has been exceeded."]},
+                {"Retry-After": "1800"})
+    started = time.time()
+    with pytest.raises(PSAError) as err:
+        client(fake).call("GET", "Resources/1")
+    assert time.time() - started < 5 and err.value.kind == "rate_limited"
+    assert err.value.details == {"retry_after": 1800.0}
+
+
+def test_creates_are_not_repeated_after_an_ambiguous_failure(fake):
+    fake.answer(503, {"errors": ["busy"]})
+    fake.answer(200, {"itemId": 5})
+    with pytest.raises(PSAError):
+        client(fake).create("Tickets", {"title": "x"})
+    assert len(fake.seen) == 1
+    fake.server.script.clear()
+    fake.answer(429, {"errors": ["slow down"]}, {"Retry-After": "0"})
+    fake.answer(200, {"itemId": 6})
+    assert client(fake).create("Tickets", {"title": "x"})["id"] == 6, "429 means not processed: retried"
+
+
+def test_secrets_echoed_by_a_server_are_redacted(fake):
+    fake.answer(500, {"errors": ["bad header Secret=%s code=%s" % (SECRET, CODE)]})
+    with pytest.raises(PSAError) as err:
+        client(fake).get("Resources", 1)
+    assert SECRET not in err.value.message and CODE not in err.value.message and "********" in err.value.message
+
+
+def test_check_mode_predicts_and_writes_nothing(fake):
+    c = client(fake, check_mode=True)
+    assert c.update("Resources", {"id": 1, "lastName": "a"}, {"lastName": "b"}) == {"id": 1, "lastName": "b"}
+    assert c.create_child("Resources", 1, "RoleDepartments", {"roleID": 2})["id"] is None
+    assert fake.seen == []
+
+
+def test_zone_lookup_is_cached_on_disk_per_username(fake, tmp_path):
+    fake.answer(200, {"zoneName": "America West", "url": "https://webservices5.autotask.net/ATServicesRest/",
+                      "webUrl": "https://ww5.autotask.net/", "ci": 1})
+    cache = ZoneCache(ttl=60, path=str(tmp_path / "zones.json"))
+    http = HTTPClient(timeout=5, retries=0)
+    first = lookup_zone(http, "A@t.example", fake.url + "/atservicesrest/", cache)
+    second = lookup_zone(http, "a@T.example", fake.url + "/atservicesrest/", cache)
+    assert first["cached"] is False and second["cached"] is True and second["url"] == first["url"]
+    assert len(fake.seen) == 1 and fake.seen[0]["path"] == "/atservicesrest/v1.0/zoneInformation?user=A%40t.example"
+    expired = ZoneCache(ttl=0, path=str(tmp_path / "zones.json"))
+    fake.answer(500, {"errors": ["Zone information could not be determined"]})
+    with pytest.raises(PSAError) as err:
+        lookup_zone(http, "a@t.example", fake.url + "/atservicesrest/", expired)
+    assert err.value.kind == "unknown_username"
+
+
+def test_zone_naming_and_picklists():
+    assert web_url_for("https://webservices14.autotask.net/ATServicesRest/") == "https://ww14.autotask.net/"
+    assert zone_name_for_ui("https://ww2.autotask.net/") == "webservices2"
+    levels = Picklist("userType", [{"value": "24", "label": "API User (system)"}, {"value": "27", "label": "Custom"}])
+    assert levels.label(24) == "API User (system)" and levels.value("api user (SYSTEM)") == 24
+    assert levels.value("nope") is None and levels.labels() == ["API User (system)", "Custom"]
