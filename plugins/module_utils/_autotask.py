@@ -11,14 +11,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import json
-import os
 import re
-import tempfile
-import time
 
 from ansible.module_utils.basic import env_fallback
 
+from ansible_collections.msp.psa.plugins.module_utils._cache import DiskCache
 from ansible_collections.msp.psa.plugins.module_utils._http import HTTPClient, PSAError, Redactor
 
 DISCOVERY_URL = "https://webservices.autotask.net/atservicesrest/"
@@ -50,47 +47,9 @@ def zone_name_for_ui(web_url):
     return ("webservices%s" % m.group(1)) if m else None
 
 
-def cache_dir():
-    return os.environ.get("MSP_PSA_CACHE_DIR") or os.path.join(os.path.expanduser("~"), ".cache", "msp.psa")
-
-
-class ZoneCache:
-    """Zone lookups per (discovery URL, username), on disk with a TTL, so a fleet run looks each up once."""
-
-    def __init__(self, ttl=86400, path=None):
-        self.ttl = ttl
-        self.path = path or os.path.join(cache_dir(), "autotask-zones.json")
-
-    def _load(self):
-        try:
-            with open(self.path) as handle:
-                return json.load(handle)
-        except (IOError, OSError, ValueError):
-            return {}
-
-    def get(self, key):
-        if self.ttl <= 0:
-            return None
-        entry = self._load().get(key)
-        if entry and time.time() - entry.get("fetched", 0) < self.ttl:
-            return entry["zone"]
-        return None
-
-    def put(self, key, zone):
-        if self.ttl <= 0:
-            return
-        try:
-            directory = os.path.dirname(self.path)
-            if not os.path.isdir(directory):
-                os.makedirs(directory, 0o700)
-            data = self._load()
-            data[key] = {"zone": zone, "fetched": time.time()}
-            fd, tmp = tempfile.mkstemp(dir=directory, prefix=".zones-")
-            with os.fdopen(fd, "w") as handle:
-                json.dump(data, handle)
-            os.rename(tmp, self.path)
-        except (IOError, OSError):
-            pass  # a cache that cannot be written only costs a lookup next time
+def ZoneCache(ttl=86400, path=None):  # pylint: disable=invalid-name
+    """Zone lookups per (discovery URL, username), on disk with a TTL."""
+    return DiskCache("autotask-zones", ttl, path)
 
 
 def lookup_zone(http, username, discovery_url=DISCOVERY_URL, cache=None):

@@ -1,0 +1,222 @@
+# -*- coding: utf-8 -*-
+# Copyright: msp.psa contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+#
+# This module util is PRIVATE to the msp.psa collection. It may change without notice.
+"""A small ConnectWise PSA (Manage) REST 3.0 client, built like the Autotask one: site and codebase
+discovery (cached), Basic ``company+public:private`` with the ``clientId`` header and a versioned
+Accept, a ``conditions`` builder that quotes values, Link-header paging, JSON-Patch updates, and
+errors classified for humans."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import base64
+import re
+
+from ansible.module_utils.basic import env_fallback
+
+from ansible_collections.msp.psa.plugins.module_utils._cache import DiskCache
+from ansible_collections.msp.psa.plugins.module_utils._http import HTTPClient, PSAError, Redactor
+
+CLOUD_SITES = ("na", "eu", "au", "aus", "za")
+API_VERSION = "2025.8"
+UI_API_MEMBERS = "System > Members > API Members"
+
+AUTH_SPEC = dict(
+    connectwise_company=dict(type="str", required=True, fallback=(env_fallback, ["CONNECTWISE_COMPANY"])),
+    connectwise_public_key=dict(type="str", required=True, no_log=False,
+                                fallback=(env_fallback, ["CONNECTWISE_PUBLIC_KEY"])),
+    connectwise_private_key=dict(type="str", required=True, no_log=True,
+                                 fallback=(env_fallback, ["CONNECTWISE_PRIVATE_KEY"])),
+    connectwise_client_id=dict(type="str", required=True, fallback=(env_fallback, ["CONNECTWISE_CLIENT_ID"])),
+    connectwise_site=dict(type="str", default="na", fallback=(env_fallback, ["CONNECTWISE_SITE"])),
+    connectwise_base_url=dict(type="str", fallback=(env_fallback, ["CONNECTWISE_BASE_URL"])),
+    connectwise_api_version=dict(type="str", default=API_VERSION),
+    validate_certs=dict(type="bool", default=True),
+    timeout=dict(type="float", default=30),
+    codebase_cache_ttl=dict(type="int", default=86400),
+)
+
+
+def quote(value):
+    """A conditions literal: strings in double quotes with \\ and " escaped; booleans, numbers, null."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    return '"%s"' % str(value).replace("\\", "\\\\").replace('"', '\\"')
+
+
+def condition(field, op, value):
+    if not re.match(r"^[A-Za-z_][\w/]*$", field):
+        raise PSAError("Invalid field name %r for conditions." % field, kind="invalid_input")
+    if op.lower() in ("in", "not in"):
+        return "%s %s (%s)" % (field, op, ",".join(quote(v) for v in value))
+    return "%s %s %s" % (field, op, quote(value))
+
+
+def all_of(*parts):
+    return " and ".join("(%s)" % p if " or " in p else p for p in parts if p)
+
+
+def site_hosts(site, base_url=None):
+    """(companyinfo host URL, API host URL) for a cloud region, a self-hosted server or an override."""
+    if base_url:
+        return base_url.rstrip("/"), base_url.rstrip("/")
+    site = site.strip().lower().replace("https://", "").rstrip("/")
+    short = site.split(".")[0]
+    if short in CLOUD_SITES or site in ("%s.myconnectwise.net" % s for s in CLOUD_SITES):
+        return "https://%s.myconnectwise.net" % short, "https://api-%s.myconnectwise.net" % short
+    if short == "staging":
+        return "https://staging.connectwisedev.com", "https://api-staging.connectwisedev.com"
+    return "https://%s" % site, "https://%s" % site
+
+
+def api_url_for(site):
+    """What vendor tools ask for as the ConnectWise URL (seed 003: api- in front of the site)."""
+    return site_hosts(site)[1].replace("https://", "")
+
+
+class ConnectWiseClient:
+    def __init__(self, http, company, public_key, private_key, client_id, site="na", base_url=None,
+                 api_version=API_VERSION, cache=None, check_mode=False):
+        if not client_id:
+            raise PSAError("connectwise_client_id is empty: ConnectWise requires a clientId on every request.",
+                           kind="invalid_input", fix="Register the integration at developer.connectwise.com and "
+                                                     "set connectwise_client_id (or CONNECTWISE_CLIENT_ID).")
+        self.http = http
+        self.http.redact.add(private_key)
+        self.company = company
+        self.public_key = public_key
+        self.site = site
+        self.info_host, self.api_host = site_hosts(site, base_url)
+        self.cache = cache
+        self.check_mode = check_mode
+        token = base64.b64encode(("%s+%s:%s" % (company, public_key, private_key)).encode("utf-8")).decode("ascii")
+        self.http.redact.add(token)
+        self.headers = {"Authorization": "Basic " + token, "clientId": client_id,
+                        "Accept": "application/vnd.connectwise.com+json; version=%s" % api_version}
+        self._base = None
+        self.company_info = None
+
+    @classmethod
+    def from_params(cls, params, check_mode=False, prefix="connectwise_"):
+        http = HTTPClient(timeout=params["timeout"], validate_certs=params["validate_certs"],
+                          redactor=Redactor([params.get(prefix + "private_key")]))
+        return cls(http, params["connectwise_company"], params["connectwise_public_key"],
+                   params["connectwise_private_key"], params["connectwise_client_id"], params["connectwise_site"],
+                   params.get("connectwise_base_url"), params["connectwise_api_version"],
+                   DiskCache("connectwise-codebases", params["codebase_cache_ttl"]), check_mode)
+
+    # -- discovery ------------------------------------------------------------------------------
+    @property
+    def base_url(self):
+        if self._base is None:
+            key = "%s|%s" % (self.info_host.lower(), self.company.lower())
+            info = self.cache.get(key) if self.cache else None
+            if info is None:
+                resp = self.http.request("GET", "%s/login/companyinfo/%s" % (self.info_host, self.company))
+                info = resp.json if resp.status == 200 else None
+                if not info:
+                    raise PSAError("ConnectWise does not know the company %r on %s." % (self.company, self.info_host),
+                                   kind="unknown_company", fix="Check connectwise_company (the company id you log in "
+                                                               "with) and connectwise_site.")
+                if self.cache:
+                    self.cache.put(key, info)
+            self.company_info = info
+            self._base = "%s/%sapis/3.0/" % (self.api_host, info.get("Codebase") or "v4_6_release/")
+        return self._base
+
+    # -- transport ------------------------------------------------------------------------------
+    def call(self, method, path, body=None, params=None, idempotent=True):
+        url = path if path.startswith("http") else self.base_url + path
+        if params:
+            url += ("&" if "?" in url else "?") + _urlencode(params)
+        resp = self.http.request(method, url, headers=self.headers, body=body, idempotent=idempotent)
+        if 200 <= resp.status < 300:
+            return resp
+        raise self.classify(resp, method, path)
+
+    def classify(self, resp, method, path):
+        body = resp.json if isinstance(resp.json, dict) else {}
+        message = self.http.redact(body.get("message") or resp.text[:300])
+        errors = body.get("errors") or []
+        where = "%s %s" % (method, path.split("?")[0])
+        if resp.status == 401:
+            if "clientid" in message.lower():
+                return PSAError("ConnectWise refused the request without a valid clientId (%s)." % message,
+                                kind="client_id", status=401, fix="Set connectwise_client_id.")
+            return PSAError("ConnectWise refused the API keys of %s+%s on %s (%s)." % (
+                self.company, self.public_key, where, message or "401"), kind="credentials", status=401,
+                fix="Check the public/private key pair (%s > member > API Keys) and that the member is active; "
+                    "authentication failures are not retried." % UI_API_MEMBERS)
+        if resp.status == 403:
+            return PSAError("The security role of the collection's API member does not allow %s: %s" % (where, message),
+                            kind="permission", status=403,
+                            fix="Give its role the level named above in System > Security Roles.")
+        if any(e.get("code") == "ObjectExists" for e in errors):
+            e = [x for x in errors if x.get("code") == "ObjectExists"][0]
+            return PSAError("ConnectWise says %s already exists (%s): %s" % (e.get("field"), where, e.get("message")),
+                            kind="duplicate", status=resp.status, details={"field": e.get("field")},
+                            fix="Pick another identifier, or adopt the existing record.")
+        if resp.status == 400 and errors:
+            text = "; ".join("%s: %s" % (e.get("field"), e.get("message")) for e in errors)
+            return PSAError("ConnectWise rejected %s: %s" % (where, text), kind="invalid_input", status=400,
+                            details={"fields": [e.get("field") for e in errors]})
+        if resp.status == 404:
+            return PSAError("ConnectWise has no %s (HTTP 404; on cloud a 404 can also mean bad authentication)." % where,
+                            kind="not_found", status=404)
+        if resp.status == 429:
+            return PSAError("ConnectWise is rate limiting this company: %s" % message, kind="rate_limited", status=429)
+        return PSAError("ConnectWise answered HTTP %s to %s: %s" % (resp.status, where, message), kind="api",
+                        status=resp.status)
+
+    # -- operations -----------------------------------------------------------------------------
+    def list(self, path, conditions=None, fields=None, page_size=1000):
+        params = {"pageSize": page_size}
+        if conditions:
+            params["conditions"] = conditions
+        if fields:
+            params["fields"] = ",".join(fields)
+        resp = self.call("GET", path, params=params)
+        items = list(resp.json or [])
+        nxt = _next_link(resp.headers.get("Link"))
+        while nxt:
+            resp = self.call("GET", nxt)
+            items.extend(resp.json or [])
+            nxt = _next_link(resp.headers.get("Link"))
+        return items
+
+    def get(self, path):
+        return self.call("GET", path).json
+
+    def create(self, path, body):
+        if self.check_mode:
+            return dict(body, id=None)
+        return self.call("POST", path, body=body, idempotent=False).json
+
+    def patch(self, path, record, changes):
+        """JSON-Patch replace of the changed top-level fields (references as {"id": n})."""
+        if self.check_mode:
+            return dict(record, **changes)
+        ops = [{"op": "replace", "path": k, "value": v} for k, v in sorted(changes.items())]
+        return self.call("PATCH", path, body=ops).json
+
+
+def _next_link(header):
+    for url, rel in re.findall(r'<([^>]+)>;\s*rel="(\w+)"', header or ""):
+        if rel == "next":
+            return url
+    return None
+
+
+def _urlencode(params):
+    try:
+        from urllib.parse import urlencode
+    except ImportError:  # pragma: no cover
+        from urllib import urlencode
+    return urlencode(params)

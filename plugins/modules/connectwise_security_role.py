@@ -1,0 +1,154 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: msp.psa contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: connectwise_security_role
+short_description: Ensure a ConnectWise PSA security role exists and verify its permission levels
+version_added: 0.1.0
+description:
+  - Creates the role by name when missing (the only write the API allows on roles) and compares its
+    settings (C(/system/securityRoles/{id}/settings), read-only in the API) with the permission matrix in
+    O(permissions).
+  - Every level that differs is returned in RV(permissions_missing) and as a UI step in RV(manual_steps)
+    (System > Security Roles > role > module > function), since only the UI can set levels. The next run
+    verifies them.
+author:
+  - msp.psa maintainers (@msp-psa)
+extends_documentation_fragment:
+  - msp.psa.connectwise
+  - msp.psa.attributes
+  - msp.psa.attributes.ACTIONGROUP_CONNECTWISE
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+  idempotent:
+    support: full
+options:
+  name:
+    description: Role name, at most 30 characters.
+    type: str
+    required: true
+  state:
+    description: V(present) creates the role when missing; V(absent) deletes it (ConnectWise refuses while members use it).
+    type: str
+    choices: [present, absent]
+    default: present
+  permissions:
+    description: The levels the role must have. Levels not given are not compared.
+    type: list
+    elements: dict
+    suboptions:
+      module:
+        description: Module name as the UI shows it, for example C(Finance).
+        type: str
+        required: true
+      function:
+        description: Module function, for example C(Agreements).
+        type: str
+        required: true
+      add:
+        description: Add level.
+        type: str
+        choices: [None, My, All]
+      edit:
+        description: Edit level.
+        type: str
+        choices: [None, My, All]
+      delete:
+        description: Delete level.
+        type: str
+        choices: [None, My, All]
+      inquire:
+        description: Inquire level.
+        type: str
+        choices: [None, My, All]
+      custom_items:
+        description: Tables a customisable function (System > Table Setup) must allow.
+        type: list
+        elements: str
+"""
+
+EXAMPLES = r"""
+- name: The Sync 365 custom role (seed 003)
+  msp.psa.connectwise_security_role:
+    name: Sync 365
+    permissions:
+      - {module: Companies, function: Company Maintenance, inquire: All}
+      - {module: Companies, function: Contacts, add: All, edit: All, inquire: All}
+      - {module: Finance, function: Agreement Invoicing, inquire: All}
+      - {module: Finance, function: Agreements, add: All, edit: All, inquire: All}
+      - {module: Finance, function: Invoicing, inquire: All}
+      - {module: Procurement, function: Product Catalog, inquire: All}
+      - {module: Procurement, function: Products, inquire: All}
+      - module: System
+        function: Table Setup
+        edit: All
+        inquire: All
+        custom_items: [Agreements / Batch, Agreements / Agreement Type]
+  register: role
+"""
+
+RETURN = r"""
+state:
+  description: C(created), C(ok), C(drift) (levels to set in the UI) or C(absent).
+  returned: always
+  type: str
+  sample: drift
+role:
+  description: The role's id and name.
+  returned: when present
+  type: dict
+  sample: {"id": 25, "name": "Sync 365"}
+permissions_missing:
+  description: Every level that differs, with C(problem) C(missing) or C(excess).
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"module": "Finance", "function": "Agreements", "level": "add", "want": "All", "have": "None",
+            "problem": "missing"}]
+manual_steps:
+  description: UI steps that set the missing levels, one per module function.
+  returned: always
+  type: list
+  elements: dict
+unverifiable:
+  description: Facts the role settings cannot show (which Table Setup tables are allowed).
+  returned: always
+  type: list
+  elements: dict
+"""
+
+import copy
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.msp.psa.plugins.module_utils._connectwise import AUTH_SPEC, ConnectWiseClient
+from ansible_collections.msp.psa.plugins.module_utils._connectwise_member import PERMISSION_SPEC, ensure_role
+from ansible_collections.msp.psa.plugins.module_utils._http import HAS_URLLIB3, URLLIB3_IMPORT_ERROR, PSAError
+
+
+def main():
+    spec = copy.deepcopy(AUTH_SPEC)
+    spec.update(name=dict(type="str", required=True), permissions=copy.deepcopy(PERMISSION_SPEC),
+                state=dict(type="str", default="present", choices=["present", "absent"]))
+    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
+    if not HAS_URLLIB3:
+        module.fail_json(msg=missing_required_lib("urllib3"), exception=URLLIB3_IMPORT_ERROR)
+    try:
+        client = ConnectWiseClient.from_params(module.params, check_mode=module.check_mode)
+        result = ensure_role(module.params, client, module.check_mode)
+    except PSAError as exc:
+        module.fail_json(**exc.to_fail_json())
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
