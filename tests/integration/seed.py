@@ -5,8 +5,31 @@ READER = {"username": "report01@tenant1.example", "secret": "Tenant1ReporterSecr
           "code": "TENANT1CUSTOMTRACKING000002"}
 
 
+CW = {"company": "tenant2", "public": "T2PublicKey00001", "private": "T2PrivateKey0001xyz", "client_id": "c1d2-test"}
+SYNC365_ROLE = [
+    {"module": "Companies", "function": "Company Maintenance", "inquire": "All"},
+    {"module": "Companies", "function": "Contacts", "add": "All", "edit": "All", "inquire": "All"},
+    {"module": "Finance", "function": "Agreement Invoicing", "inquire": "All"},
+    {"module": "Finance", "function": "Agreements", "add": "All", "edit": "All", "inquire": "All"},
+    {"module": "Finance", "function": "Invoicing", "inquire": "All"},
+    {"module": "Procurement", "function": "Product Catalog", "inquire": "All"},
+    {"module": "Procurement", "function": "Products", "inquire": "All"},
+    {"module": "System", "function": "Table Setup", "edit": "All", "inquire": "All",
+     "custom_items": ["Agreements / Batch", "Agreements / Agreement Type"]},
+]
+
+
 def seed():
-    return {"autotask": {"databases": [{
+    return {"connectwise": {"companies": [{
+        "id": CW["company"], "name": "Tenant Two", "site": "eu", "codebase": "v2025_1/",
+        "departments": [{"identifier": "Admin", "name": "Administration"}, {"identifier": "Svc", "name": "Service"}],
+        "locations": [{"name": "Head Office"}, {"name": "Remote"}],
+        "security_roles": [{"name": "Admin", "admin": True}, {"name": "Technician"}],
+        "members": [{"identifier": "msppsa", "name": "MSP Automation", "securityRole": {"name": "Admin"},
+                     "keys": [{"public": CW["public"], "private": CW["private"], "description": "msp.psa"}]},
+                    {"identifier": "jdoe", "licenseClass": "F", "firstName": "Jane", "lastName": "Doe",
+                     "securityRole": {"name": "Technician"}}]}]},
+            "autotask": {"databases": [{
         "name": "tenant1", "zone": "webservices14", "ci": 700001, "domain": "tenant1.example",
         "locations": [{"name": "HQ", "isDefault": True}, {"name": "Branch"}],
         "departments": [{"name": "Administration"}, {"name": "Service"}],
