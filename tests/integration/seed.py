@@ -20,7 +20,11 @@ SYNC365_ROLE = [
 
 
 def seed():
-    return {"connectwise": {"companies": [{
+    return {"connectwise": connectwise(), "autotask": autotask()}
+
+
+def connectwise():
+    return {"companies": [{
         "id": CW["company"], "name": "Tenant Two", "site": "eu", "codebase": "v2025_1/",
         "departments": [{"identifier": "Admin", "name": "Administration"}, {"identifier": "Svc", "name": "Service"}],
         "locations": [{"name": "Head Office"}, {"name": "Remote"}],
@@ -28,8 +32,11 @@ def seed():
         "members": [{"identifier": "msppsa", "name": "MSP Automation", "securityRole": {"name": "Admin"},
                      "keys": [{"public": CW["public"], "private": CW["private"], "description": "msp.psa"}]},
                     {"identifier": "jdoe", "licenseClass": "F", "firstName": "Jane", "lastName": "Doe",
-                     "securityRole": {"name": "Technician"}}]}]},
-            "autotask": {"databases": [{
+                     "securityRole": {"name": "Technician"}}]}]}
+
+
+def autotask():
+    return {"databases": [{
         "name": "tenant1", "zone": "webservices14", "ci": 700001, "domain": "tenant1.example",
         "locations": [{"name": "HQ", "isDefault": True}, {"name": "Branch"}],
         "departments": [{"name": "Administration"}, {"name": "Service"}],
@@ -45,4 +52,4 @@ def seed():
             {"userName": "report01", "firstName": "Reporting", "lastName": "API", "email": "rep@tenant1.example",
              "secret": READER["secret"], "customIntegration": True, "trackingIdentifier": READER["code"],
              "securityLevel": "API User - Reporting"},
-        ]}]}}
+        ]}]}

@@ -38,8 +38,8 @@ def test_429_with_retry_after_5xx_and_dropped_connections_are_retried(fake):
     fake.answer(200, {"externalRequestThreshold": 10000, "requestThresholdTimeframe": 60,
                       "currentTimeframeRequestCount": 2500})
     started = time.time()
-    assert client(fake).threshold() == {"limit": 10000, "timeframe_minutes": 60, "used": 2500, "remaining": 7500,
-                                         "used_percent": 25.0}
+    expected = {"limit": 10000, "timeframe_minutes": 60, "used": 2500, "remaining": 7500, "used_percent": 25.0}
+    assert client(fake).threshold() == expected
     assert time.time() - started >= 1.0, "Retry-After was honoured"
     assert len(fake.seen) == 4
 
