@@ -5,7 +5,7 @@ import time
 
 from flask import Flask
 
-from . import admin
+from . import admin, vendor
 from .autotask import api as autotask_api
 from .connectwise import api as connectwise_api
 
@@ -79,6 +79,7 @@ def create_app(sandbox):
     app.sandbox = sandbox
     autotask_api.register(app, sandbox)
     connectwise_api.register(app, sandbox)
+    vendor.register(app, sandbox)
     admin.register(app, sandbox)
     app.wsgi_app = SandboxMiddleware(app.wsgi_app, sandbox)
     return app

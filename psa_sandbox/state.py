@@ -40,6 +40,8 @@ class Sandbox:
 
     # -- seeding --------------------------------------------------------------------------------
     def reset(self):
+        if getattr(self, "vendor_api", None):
+            self.vendor_api.reset()
         self.log.clear()
         self.counters.clear()
         self.cw_rate = RateWindow()

@@ -15,6 +15,7 @@ ACTION_BY_METHOD = {"GET": "query", "POST": "create", "PATCH": "update", "PUT": 
 ENTITY_BY_NAME = {e.name: e for e in ENTITIES.values()}
 STRING_LENGTHS = {"firstName": 50, "lastName": 50, "middleName": 50, "email": 254, "email2": 254,
                   "email3": 254, "userName": 50, "title": 50, "name": 100, "description": 2000}
+ENTITY_LENGTHS = {("Tickets", "title"): 255, ("Tickets", "description"): 8000, ("Tickets", "externalID"): 50}
 # webservicesN -> zone name (shared/notes/autotask-api.md 1.3)
 ZONE_NAMES = {"webservices1": "Limited Release", "webservices2": "Pre-release", "webservices3": "America East",
               "webservices4": "UK", "webservices5": "America West", "webservices6": "Australia",
@@ -283,7 +284,8 @@ class AutotaskAPI:
             picklist = ctx.db.picklist(path, name) if name in entity.picklists else None
             read_only = name in entity.read_only and not (name == "userType" and writable_level)
             out.append({
-                "name": name, "dataType": ftype, "length": STRING_LENGTHS.get(name, 100) if ftype == "string" else 0,
+                "name": name, "dataType": ftype,
+                "length": ENTITY_LENGTHS.get((entity.path, name), STRING_LENGTHS.get(name, 100)) if ftype == "string" else 0,
                 "isRequired": name in entity.required, "isReadOnly": read_only,
                 "isQueryable": name not in entity.not_queryable, "isReference": name in entity.references,
                 "referenceEntityType": entity.references.get(name, ""), "isPickList": picklist is not None,
@@ -336,8 +338,9 @@ class AutotaskAPI:
               "double": isinstance(value, (int, float)) and not isinstance(value, bool)}[ftype]
         if not ok:
             raise q.QueryError("Value %r is not a valid %s for field %s of the %s Entity." % (value, ftype, name, entity.name))
-        if ftype == "string" and len(value) > STRING_LENGTHS.get(name, 100) and name != "description":
-            raise q.QueryError("The value of %s exceeds %d characters." % (name, STRING_LENGTHS.get(name, 100)))
+        limit = ENTITY_LENGTHS.get((entity.path, name), STRING_LENGTHS.get(name, 100))
+        if ftype == "string" and len(value) > limit:
+            raise q.QueryError("The value of %s exceeds %d characters." % (name, limit))
         if name in entity.picklists:
             picklist = ctx.db.picklist(entity.path.lower(), name) or {}
             if value not in picklist and str(value) not in {str(k) for k in picklist}:

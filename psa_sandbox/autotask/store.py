@@ -105,7 +105,7 @@ class Database:
 
     def insert(self, path, record):
         with self.lock:
-            if not record.get("id"):
+            if record.get("id") is None:
                 record["id"] = self.new_id(path)
             else:
                 self._next_id[path] = max(self._next_id.get(path, 0), record["id"])

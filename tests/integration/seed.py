@@ -5,6 +5,7 @@ READER = {"username": "report01@tenant1.example", "secret": "Tenant1ReporterSecr
           "code": "TENANT1CUSTOMTRACKING000002"}
 
 
+JCLOUD = {"username": "jcloud01@tenant1.example", "secret": "JumpCloudTenant1Secret26"}
 CW = {"company": "tenant2", "public": "T2PublicKey00001", "private": "T2PrivateKey0001xyz", "client_id": "c1d2-test"}
 SYNC365_ROLE = [
     {"module": "Companies", "function": "Company Maintenance", "inquire": "All"},
@@ -41,6 +42,8 @@ def autotask():
         "locations": [{"name": "HQ", "isDefault": True}, {"name": "Branch"}],
         "departments": [{"name": "Administration"}, {"name": "Service"}],
         "roles": [{"name": "Integration"}, {"name": "Technician"}],
+        "companies": [{"id": 0, "companyName": "Tenant One MSP", "companyType": 7, "phone": "555-0001",
+                       "ownerResourceID": 0, "isActive": True}],
         "security_levels": [{"name": "API User - Reporting", "api_only": True,
                              "permissions": {"resources": {"query": "All"}, "companies": {"query": "All"}}}],
         "resources": [
@@ -52,4 +55,6 @@ def autotask():
             {"userName": "report01", "firstName": "Reporting", "lastName": "API", "email": "rep@tenant1.example",
              "secret": READER["secret"], "customIntegration": True, "trackingIdentifier": READER["code"],
              "securityLevel": "API User - Reporting"},
+            {"userName": "jcloud01", "firstName": "JumpCloud", "lastName": "API", "email": "jc@tenant1.example",
+             "secret": JCLOUD["secret"], "integrationVendor": "JumpCloud"},
         ]}]}

@@ -1,0 +1,123 @@
+# -*- coding: utf-8 -*-
+# Copyright: msp.psa contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+#
+# This module util is PRIVATE to the msp.psa collection. It may change without notice.
+"""The secret store of record: HashiCorp Vault / OpenBao KV v2 through hvac. Values never leave this
+layer except to the caller that asked for them; metadata (who, where, when, registration state) is kept
+in the secret's custom metadata. Check mode reads and predicts, never writes."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import datetime
+import hashlib
+import secrets
+import string
+import traceback
+
+from ansible.module_utils.basic import env_fallback
+
+from ansible_collections.msp.psa.plugins.module_utils._http import PSAError
+
+try:
+    import hvac
+    import hvac.exceptions
+    HAS_HVAC = True
+    HVAC_IMPORT_ERROR = None
+except ImportError:  # pragma: no cover
+    HAS_HVAC = False
+    HVAC_IMPORT_ERROR = traceback.format_exc()
+
+STORE_SPEC = dict(
+    vault_url=dict(type="str", required=True, fallback=(env_fallback, ["VAULT_ADDR"])),
+    vault_token=dict(type="str", required=True, no_log=True, fallback=(env_fallback, ["VAULT_TOKEN"])),
+    vault_mount=dict(type="str", default="secret"),
+    vault_namespace=dict(type="str", fallback=(env_fallback, ["VAULT_NAMESPACE"])),
+    vault_validate_certs=dict(type="bool", default=True),
+)
+ALPHANUMERIC = string.ascii_letters + string.digits
+
+
+def now():
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def age_days(stamp):
+    try:
+        then = datetime.datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.timezone.utc)
+    except (TypeError, ValueError):
+        return None
+    return (datetime.datetime.now(datetime.timezone.utc) - then).total_seconds() / 86400.0
+
+
+def generate_secret(length=25):
+    """Autotask's rules: letters and digits, both present; 25 characters by default (the UI's Generate)."""
+    if length < 8:
+        raise PSAError("secret_length must be at least 8.", kind="invalid_input")
+    while True:
+        value = "".join(secrets.choice(ALPHANUMERIC) for dummy in range(length))
+        if any(c.isalpha() for c in value) and any(c.isdigit() for c in value):
+            return value
+
+
+def fingerprint(*values):
+    """A short hash to notice that a registered secret changed, without keeping another copy of it."""
+    return hashlib.sha256("\0".join(v or "" for v in values).encode("utf-8")).hexdigest()[:16]
+
+
+class SecretStore:
+    def __init__(self, url, token, mount="secret", namespace=None, verify=True, check_mode=False):
+        if not HAS_HVAC:
+            raise PSAError("The Python library hvac is required to use the secret store.", kind="dependency",
+                           fix="pip install hvac (community.hashi_vault needs it too).")
+        self.client = hvac.Client(url=url, token=token, namespace=namespace, verify=verify)
+        self.mount = mount
+        self.check_mode = check_mode
+        self.url = url
+
+    @classmethod
+    def from_params(cls, params, check_mode=False):
+        return cls(params["vault_url"], params["vault_token"], params["vault_mount"], params.get("vault_namespace"),
+                   params["vault_validate_certs"], check_mode)
+
+    def ref(self, path, field=None):
+        return "%s/%s%s" % (self.mount, path, ("#" + field) if field else "")
+
+    def _wrap(self, action, path, exc):
+        kind = "store_permission" if isinstance(exc, hvac.exceptions.Forbidden) else "store"
+        return PSAError("Secret store: %s %s failed: %s" % (action, self.ref(path), type(exc).__name__), kind=kind,
+                        fix="Check vault_url, vault_token (a token with read/write on %s) and vault_mount." % self.mount)
+
+    def read(self, path):
+        """(data, custom_metadata) or (None, {}) when the path holds nothing."""
+        try:
+            resp = self.client.secrets.kv.v2.read_secret_version(path=path, mount_point=self.mount,
+                                                                 raise_on_deleted_version=False)
+        except hvac.exceptions.InvalidPath:
+            return None, {}
+        except (hvac.exceptions.VaultError, IOError, OSError) as exc:
+            raise self._wrap("reading", path, exc)
+        data = (resp.get("data") or {}).get("data")
+        meta = ((resp.get("data") or {}).get("metadata") or {}).get("custom_metadata") or {}
+        return data, dict(meta)
+
+    def write(self, path, data, metadata):
+        if self.check_mode:
+            return
+        try:
+            self.client.secrets.kv.v2.create_or_update_secret(path=path, secret=data, mount_point=self.mount)
+            self.client.secrets.kv.v2.update_metadata(path=path, mount_point=self.mount,
+                                                      custom_metadata=dict((k, str(v)) for k, v in metadata.items()))
+        except (hvac.exceptions.VaultError, IOError, OSError) as exc:
+            raise self._wrap("writing", path, exc)
+
+    def update_metadata(self, path, metadata):
+        if self.check_mode:
+            return
+        try:
+            self.client.secrets.kv.v2.update_metadata(path=path, mount_point=self.mount,
+                                                      custom_metadata=dict((k, str(v)) for k, v in metadata.items()))
+        except (hvac.exceptions.VaultError, IOError, OSError) as exc:
+            raise self._wrap("writing metadata of", path, exc)
