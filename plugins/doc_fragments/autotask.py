@@ -61,6 +61,12 @@ options:
         C(~/.cache/msp.psa)). C(0) disables the cache.
     type: int
     default: 86400
+  metadata_cache_ttl:
+    description:
+      - Seconds the database's field metadata (picklists such as security levels) stays valid in the on-disk
+        cache. A value the cache does not know refreshes it at once. C(0) disables the cache.
+    type: int
+    default: 3600
 notes:
   - Requests that Autotask answers with 429, 502, 503 or 504, and dropped connections, are retried with
     back-off, honouring C(Retry-After) up to 60 seconds. A failed login (401) is never retried, because

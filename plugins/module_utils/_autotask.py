@@ -32,6 +32,7 @@ AUTH_SPEC = dict(
     validate_certs=dict(type="bool", default=True),
     timeout=dict(type="float", default=30),
     zone_cache_ttl=dict(type="int", default=86400),
+    metadata_cache_ttl=dict(type="int", default=3600),
 )
 
 
@@ -103,7 +104,7 @@ class Picklist:
 
 class AutotaskClient:
     def __init__(self, http, username, secret, integration_code, zone_url=None, discovery_url=DISCOVERY_URL,
-                 zone_cache=None, check_mode=False):
+                 zone_cache=None, check_mode=False, metadata_cache=None):
         self.http = http
         self.username = username
         self.http.redact.add(secret)
@@ -114,6 +115,7 @@ class AutotaskClient:
         self.zone_cache = zone_cache
         self.check_mode = check_mode
         self._fields = {}
+        self.metadata_cache = metadata_cache
         self.zone_info = None
 
     @classmethod
@@ -122,7 +124,8 @@ class AutotaskClient:
                           redactor=Redactor([params.get("autotask_secret"), params.get("autotask_integration_code")]))
         return cls(http, params["autotask_username"], params["autotask_secret"], params["autotask_integration_code"],
                    params.get("autotask_zone_url"), params["autotask_discovery_url"],
-                   ZoneCache(params["zone_cache_ttl"]), check_mode)
+                   ZoneCache(params["zone_cache_ttl"]), check_mode,
+                   DiskCache("autotask-fields", params.get("metadata_cache_ttl", 3600)))
 
     # -- zone -----------------------------------------------------------------------------------
     @property
@@ -224,10 +227,27 @@ class AutotaskClient:
     def children(self, parent, parent_id, child):
         return (self.call("GET", "%s/%s/%s" % (parent, parent_id, child)) or {}).get("items") or []
 
-    def fields(self, entity):
-        if entity not in self._fields:
-            self._fields[entity] = (self.call("GET", entity + "/entityInformation/fields") or {}).get("fields") or []
+    def fields(self, entity, refresh=False):
+        """Field metadata, once per run, and from the on-disk cache (per database, with a TTL) across runs."""
+        key = "%s|%s" % (self.base_url.lower(), entity.lower())
+        if refresh or entity not in self._fields:
+            cached = None if (refresh or not self.metadata_cache) else self.metadata_cache.get(key)
+            if cached is None:
+                cached = (self.call("GET", entity + "/entityInformation/fields") or {}).get("fields") or []
+                if self.metadata_cache:
+                    self.metadata_cache.put(key, cached)
+            self._fields[entity] = cached
         return self._fields[entity]
+
+    def label(self, entity, field, value):
+        """The picklist label of a value; refreshes cached metadata once if the value is new to it."""
+        if value is None:
+            return None
+        found = self.picklist(entity, field).label(value)
+        if found is None and self.metadata_cache:
+            self.fields(entity, refresh=True)
+            found = self.picklist(entity, field).label(value)
+        return found
 
     def picklist(self, entity, field):
         for f in self.fields(entity):

@@ -104,7 +104,7 @@ class AutotaskUsers:
                "last_name": record.get("lastName"), "email": record.get("email"), "active": record.get("isActive"),
                "internal_cost": record.get("internalCost"), "api_user": record.get("licenseType") == API_USER_LICENSE}
         if want.get("security_level") is not None or want.get("_all"):
-            out["security_level"] = self.client.picklist("Resources", "userType").label(record.get("userType"))
+            out["security_level"] = self.client.label("Resources", "userType", record.get("userType"))
         if want.get("location") is not None or want.get("_all"):
             out["location"] = self.names("InternalLocations").get(record.get("locationID"))
         return out
@@ -192,12 +192,17 @@ def permission_check(client, required):
     return missing
 
 
-def run(params, client, check_mode, diff_mode, http_factory):
+NOT_LOADED = object()
+
+
+def run(params, client, check_mode, diff_mode, http_factory, record=NOT_LOADED, users=None):
+    """Converge or check one user. A bulk caller passes the ``record`` it already fetched (or None)."""
     validate_desired(params)
-    users = AutotaskUsers(client)
+    users = users or AutotaskUsers(client)
     want = dict((k, params.get(k)) for k in USER_OPTIONS)
     username = params["username"]
-    record = users.find(username)
+    if record is NOT_LOADED:
+        record = users.find(username)
     result = {"changed": False, "username": username, "drift": [], "manual_steps": [], "unverifiable": []}
     if record is None:
         if params["state"] == "absent":

@@ -75,10 +75,9 @@ def run(params, client):
     if not params["include_inactive"]:
         filters.append({"op": "eq", "field": "isActive", "value": True})
     rows = client.query("Resources", filters)
-    levels = client.picklist("Resources", "userType")
     users = [{"id": r["id"], "username": r.get("userName"), "first_name": r.get("firstName"),
               "last_name": r.get("lastName"), "email": r.get("email"), "active": r.get("isActive"),
-              "security_level": levels.label(r.get("userType")), "internal_cost": r.get("internalCost"),
+              "security_level": client.label("Resources", "userType", r.get("userType")), "internal_cost": r.get("internalCost"),
               "location_id": r.get("locationID")} for r in rows]
     return sorted(users, key=lambda u: (u["username"] or "").lower())
 

@@ -14,8 +14,9 @@ def test_zone_users_and_budget(sandbox, view, tmp_path):
     assert zone["url"] == sandbox.url + "/webservices14/ATServicesRest/" and zone["ui_zone"] == "webservices14"
     assert zone["cached"] is False and run.result("Zone again (cached)")["zone"]["cached"] is True
     users = run.result("API users")
-    assert users["count"] == 3
+    assert users["count"] == 4
     assert [(u["username"], u["security_level"]) for u in users["api_users"]] == [
+        ("jcloud01@tenant1.example", "API User (system)"),
         ("msppsa01@tenant1.example", "API User (system)"), ("report01@tenant1.example", "API User - Reporting"),
         ("wisesync01@tenant1.example", "API User (system)")]
     budget = run.result("Budget")
