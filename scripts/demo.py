@@ -1,61 +1,196 @@
 #!/usr/bin/env python
-"""`make demo`: start the PSA sandbox with the demo tenants and show what is there.
+"""`make demo`: the collection's main job on the PSA sandbox, told as a short story.
 
-Uses only the sandbox's public surfaces (the vendor APIs and /_sandbox/), the way the collection and
-an admin see them. Leaves a machine-readable copy in reports/demo/.
+1. Sandbox (Autotask + ConnectWise imitations with demo tenants) and a real OpenBao start.
+2. The collection's own credentials per tenant go into OpenBao, as an MSP would keep them.
+3. converge: API users verified, drift fixed, secrets generated, missing users and UI-only work
+   handed out as manual steps (reports/demo/handoff/<tenant>.json).
+4. An admin (here: this script, through the sandbox's UI endpoints) does the manual steps.
+5. converge again: everything verified, registrations confirmed, the orphan retired.
+6. drift check: green. 7. A deliberate change in the PSA: the drift check goes red, naming the field.
 """
 import json
 import os
+import subprocess
 import sys
+import tempfile
+import time
 
+import hvac
 import requests
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 from psa_sandbox.__main__ import DEFAULT_SEED  # noqa: E402
+from psa_sandbox.openbao import OpenBao  # noqa: E402
 from psa_sandbox.server import SandboxServer  # noqa: E402
 from psa_sandbox.state import load_seed_file  # noqa: E402
 
 REPORTS = os.path.join(ROOT, "reports", "demo")
+BIN = os.path.dirname(sys.executable)
+COLLECTION_CREDENTIALS = {
+    "northwind": {"username": "msppsa01@northwind-msp.example", "secret": "Nw7sandboxAutomation2026x",
+                  "integration_code": "NWSANDBOXCUSTOM000000000001"},
+    "contoso": {"username": "msppsa02@contoso-it.example", "secret": "Ct9sandboxAutomation2026y",
+                "integration_code": "CTSANDBOXCUSTOM000000000002"},
+    "lakeside": {"public_key": "LkPubSandbox0001", "private_key": "LkPrivSandbox0001x",
+                 "client_id": "msp-psa-demo-client"},
+}
+
+
+def say(text=""):
+    print(text, flush=True)
+
+
+class Demo:
+    def __init__(self, sandbox, bao):
+        self.sandbox = sandbox
+        self.bao = bao
+        self.vault = hvac.Client(url=bao.url, token=bao.token)
+        self.cache = tempfile.mkdtemp(prefix="msp-psa-demo-cache-")
+
+    def playbook(self, name, label, extra=None):
+        env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"), VAULT_ADDR=self.bao.url,
+                   VAULT_TOKEN=self.bao.token, MSP_PSA_SANDBOX_URL=self.sandbox.url, MSP_PSA_CACHE_DIR=self.cache,
+                   ANSIBLE_NOCOLOR="1", PATH=BIN + os.pathsep + os.environ.get("PATH", ""))
+        cmd = [os.path.join(BIN, "ansible-playbook"), "-i", os.path.join(ROOT, "inventories", "demo"),
+               os.path.join(ROOT, "playbooks", name), "-e", json.dumps(dict({"reports_dir": REPORTS}, **(extra or {})))]
+        started = time.time()
+        proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+        log = os.path.join(REPORTS, "%s.log" % label)
+        with open(log, "w", encoding="utf-8") as handle:
+            handle.write(proc.stdout + proc.stderr)
+        say("   (ansible-playbook %s: exit %d in %.1fs, log %s)" % (name, proc.returncode, time.time() - started,
+                                                                   os.path.relpath(log, ROOT)))
+        return proc
+
+    def handoff(self, tenant):
+        with open(os.path.join(REPORTS, "handoff", tenant + ".json"), encoding="utf-8") as handle:
+            return json.load(handle)
+
+    def secret(self, ref):
+        path = ref.split("#")[0].split("/", 1)[1]
+        return self.vault.secrets.kv.v2.read_secret_version(path=path, mount_point="secret",
+                                                            raise_on_deleted_version=False)["data"]["data"]
+
+    def story_of_converge(self):
+        for tenant in ("northwind", "contoso", "lakeside"):
+            report = self.handoff(tenant)
+            result = report["result"]
+            items = result.get("users") or result.get("members") or []
+            states = ", ".join("%s=%s" % (i.get("profile"), i["state"]) for i in items)
+            say("   %-10s %-11s %s" % (tenant, report["psa"], states))
+            for i in items:
+                for f in i.get("fixed") or []:
+                    say("              fixed by API: %s %s: %r -> %r" % (i["profile"], f["field"], f["have"], f["want"]))
+            for o in result.get("orphans") or []:
+                say("              orphan (declared nowhere): %s%s" % (o.get("username") or o.get("identifier"),
+                                                                     " -> deactivated" if o.get("inactivated") else ""))
+            for s in report.get("manual_steps") or []:
+                say("              manual step: [%s] %s" % (s["system"], s["title"]))
+
+    def admin_does_the_steps(self):
+        url = self.sandbox.url
+        for tenant in ("northwind", "contoso"):
+            for user in self.handoff(tenant)["result"]["users"]:
+                if user["state"] != "missing":
+                    continue
+                step = user["manual_steps"][0]
+                values = step["values"]
+                secret = self.secret(step["secret_refs"]["secret"])["secret"]
+                form = {"firstName": values["First Name"], "lastName": values["Last Name"],
+                        "email": values["Email Address"], "userName": values["Username"],
+                        "securityLevel": values["Security Level"], "secret": secret,
+                        "integrationVendor": values.get("Integration Vendor"),
+                        "notRequiredToSubmitTimesheets": True}
+                r = requests.post("%s/_sandbox/autotask/%s/api-users" % (url, tenant), json=form, timeout=10)
+                r.raise_for_status()
+                say("   Autotask %-9s New API User %s, secret pasted from %s" % (
+                    tenant, r.json()["userName"], step["secret_refs"]["secret"]))
+        lakeside = self.handoff("lakeside")
+        for role in lakeside.get("roles") or []:
+            levels = [{"moduleName": g["module"], "moduleFunctionName": g["function"],
+                       **({"customItems": g["want"]} if g["level"] == "customize" else {g["level"] + "Level": g["want"]})}
+                      for g in role["permissions_missing"]]
+            requests.put("%s/_sandbox/connectwise/lakeside/security-roles/%s/settings" % (url, role["role"]["name"]),
+                         json=levels, timeout=10).raise_for_status()
+            say("   ConnectWise lakeside security role %s: %d levels set in System > Security Roles" % (
+                role["role"]["name"], len(levels)))
+        for member in lakeside["result"]["members"]:
+            keys = requests.post("%s/_sandbox/connectwise/lakeside/members/%s/api-keys" % (url, member["identifier"]),
+                                 json={"description": "s365"}, timeout=10).json()
+            path = "msp/lakeside/connectwise/%s" % member["profile"]
+            self.vault.secrets.kv.v2.patch(path=path, mount_point="secret", secret={
+                "public_key": keys["publicKey"], "private_key": keys["privateKey"]}) if self._exists(path) else \
+                self.vault.secrets.kv.v2.create_or_update_secret(path=path, mount_point="secret", secret={
+                    "public_key": keys["publicKey"], "private_key": keys["privateKey"]})
+            say("   ConnectWise lakeside API key pair for %s created in the UI, stored at secret/%s" % (
+                member["identifier"], path))
+        say("   Vendor tools: registration steps followed (Sync 365 Test and Save, Workplace Manager Connect, "
+            "AutoElevate ticket); the operator confirms them in the next run.")
+
+    def _exists(self, path):
+        try:
+            self.vault.secrets.kv.v2.read_secret_version(path=path, mount_point="secret", raise_on_deleted_version=False)
+            return True
+        except hvac.exceptions.InvalidPath:
+            return False
 
 
 def main():
     os.makedirs(REPORTS, exist_ok=True)
-    with SandboxServer(load_seed_file(DEFAULT_SEED)) as server:
-        url = server.url
-        print("== PSA sandbox on %s (Autotask and ConnectWise imitations, demo tenants)" % url)
-        health = requests.get(url + "/_sandbox/health", timeout=5).json()
-        snapshot = {"autotask": {}, "connectwise": {}}
-        for name in health["autotask"]:
-            db = requests.get(url + "/_sandbox/autotask/" + name, timeout=5).json()
-            snapshot["autotask"][name] = db
-            zone = requests.get(url + "/atservicesrest/v1.0/zoneInformation",
-                                params={"user": db["resources"][0]["userName"]}, timeout=5).json()
-            print("\nAutotask database %-10s zone %s (%s), API base %s" % (name, db["zone"], zone["zoneName"], zone["url"]))
-            for user in db["resources"]:
-                cred = user["credential"] or {}
-                kind = ("vendor %s" % cred["vendor"]) if cred.get("trackingKind") == "vendor" else (
-                    "custom integration" if cred else "-")
-                print("  %-38s %-9s %-28s %-45s %s" % (
-                    user["userName"], "API user" if user["apiUser"] else "employee", user["securityLevel"], kind,
-                    "active" if user["isActive"] else "inactive"))
-        for name in health["connectwise"]:
-            company = requests.get(url + "/_sandbox/connectwise/" + name, timeout=5).json()
-            snapshot["connectwise"][name] = company
-            info = requests.get(url + "/login/companyinfo/" + name, timeout=5).json()
-            print("\nConnectWise company %-10s site %s, codebase %s" % (name, info["SiteUrl"], info["Codebase"]))
-            for member in company["members"]:
-                keys = [k for k in company["keys"] if k["member"] == member["identifier"]]
-                print("  API member %-12s role %-12s keys %d %s" % (
-                    member["identifier"], (member.get("securityRole") or {}).get("name"), len(keys),
-                    "inactive" if member["inactiveFlag"] else "active"))
-            print("  security roles: %s" % ", ".join(r["name"] for r in company["securityRoles"]))
-        path = os.path.join(REPORTS, "sandbox.json")
-        with open(path, "w", encoding="utf-8") as handle:
-            json.dump(snapshot, handle, indent=2)
-        print("\nSandbox state written to %s" % os.path.relpath(path, ROOT))
-        print("Serve it yourself with: make sandbox   (or .venv/bin/python -m psa_sandbox --port 8765)")
+    say("== msp.psa demo: integration API users across three tenants, on the PSA sandbox")
+    with SandboxServer(load_seed_file(DEFAULT_SEED)) as sandbox, OpenBao() as bao:
+        demo = Demo(sandbox, bao)
+        say("\n1. Sandbox on %s (Autotask: northwind, contoso; ConnectWise: lakeside); OpenBao on %s" % (
+            sandbox.url, bao.url))
+        for tenant, cred in COLLECTION_CREDENTIALS.items():
+            demo.vault.secrets.kv.v2.create_or_update_secret(path="msp/%s/collection" % tenant, mount_point="secret",
+                                                             secret=cred)
+        say("2. The collection's own API credentials stored at secret/msp/<tenant>/collection")
+        say("\n3. converge (first run)")
+        proc = demo.playbook("converge.yml", "1-converge")
+        if proc.returncode != 0:
+            say(proc.stdout[-4000:])
+            return 1
+        demo.story_of_converge()
+        say("\n4. The admin does the manual steps (through the sandbox's UI endpoints)")
+        demo.admin_does_the_steps()
+        say("\n5. converge (second run): verify, confirm registrations, retire the orphan")
+        confirmed = ["wise_sync", "sync365", "datto_workplace", "autoelevate"]
+        proc = demo.playbook("converge.yml", "2-converge", {"api_user_registration_confirmed": confirmed,
+                                                             "api_user_inactivate_orphans": True})
+        if proc.returncode != 0:
+            say(proc.stdout[-4000:])
+            return 1
+        demo.story_of_converge()
+        say("\n6. drift check")
+        proc = demo.playbook("drift_check.yml", "3-drift-check")
+        with open(os.path.join(REPORTS, "drift", "drift-summary.txt"), encoding="utf-8") as handle:
+            summary = handle.read()
+        say("   exit %d%s" % (proc.returncode, " (green)" if proc.returncode == 0 else " (RED)"))
+        for line in summary.splitlines():
+            say("   " + line)
+        green = proc.returncode == 0
+        say("\n7. Someone edits the Wise-Sync API user in Autotask (last name -> 'Sync Account')")
+        state = requests.get(sandbox.url + "/_sandbox/autotask/northwind", timeout=10).json()
+        wise = next(u for u in state["resources"] if u["userName"].startswith("wisesync01@"))
+        requests.patch("%s/_sandbox/autotask/northwind/resources/%d" % (sandbox.url, wise["id"]),
+                       json={"lastName": "Sync Account"}, timeout=10).raise_for_status()
+        proc = demo.playbook("drift_check.yml", "4-drift-check-red")
+        with open(os.path.join(REPORTS, "drift", "drift-summary.txt"), encoding="utf-8") as handle:
+            summary = handle.read()
+        say("   exit %d%s" % (proc.returncode, " (green)" if proc.returncode == 0 else " (RED)"))
+        for line in summary.splitlines():
+            say("   " + line)
+        red = proc.returncode != 0 and "last_name" in summary
+        say("\nReports: %s (handoff/<tenant>.json, drift/drift-report.json, drift/drift-report.junit.xml, "
+            "drift/drift-summary.txt, *.log)" % os.path.relpath(REPORTS, ROOT))
+        if not (green and red):
+            say("demo: the drift check did not go green then red as expected")
+            return 1
+        say("demo: done - converge, hand-off, verify, green drift check, red on a deliberate change")
     return 0
 
 

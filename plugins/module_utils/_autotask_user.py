@@ -129,7 +129,9 @@ def creation_steps(params, zone):
               "Email Address": params.get("email"), "Security Level": params.get("security_level") or "API User (system)",
               "Username": local, "Primary Internal Location": params.get("location"),
               "Internal Cost": params.get("internal_cost"),
-              "Default Department": params.get("default_department"), "Default Role": params.get("default_role")}
+              "Default Department": params.get("default_department"), "Default Role": params.get("default_role"),
+              "Integration Vendor": params.get("integration_vendor"),
+              "Custom (Internal Integration)": True if params.get("custom_integration") else None}
     values = dict((k, v) for k, v in values.items() if v is not None)
     store = params.get("secret_store_path")
     lines = [
@@ -312,3 +314,56 @@ def http_factory_for(params):
                           redactor=Redactor([params.get("api_user_secret"), params.get("api_user_integration_code"),
                                              params.get("autotask_secret"), params.get("autotask_integration_code")]))
     return factory
+
+
+def run_bulk(params, client, check_mode, diff_mode, http_factory):
+    """All declared API users of one database in one call: one query for every API user (which also
+    finds orphans), metadata from the per-database cache, then the per-user logic on preloaded records."""
+    declared = []
+    for user in params["users"]:
+        user = dict(user)
+        validate_desired(user)
+        declared.append(user)
+    by_name = dict((d["username"].lower(), d) for d in declared)
+    if len(by_name) != len(declared):
+        raise PSAError("users: a username is declared twice.", kind="invalid_input")
+    rows = client.query("Resources", [{"op": "eq", "field": "licenseType", "value": API_USER_LICENSE}])
+    found = dict(((r.get("userName") or "").lower(), r) for r in rows)
+    unknown = [d["username"] for d in declared if d["username"].lower() not in found]
+    if unknown:  # maybe not (or no longer) an API user: one more query tells
+        for r in client.query("Resources", [{"op": "in", "field": "userName", "value": unknown}]):
+            found[(r.get("userName") or "").lower()] = r
+    helper = AutotaskUsers(client)
+    results = []
+    for user in declared:
+        result = run(user, client, check_mode, diff_mode, http_factory, record=found.get(user["username"].lower()),
+                     users=helper)
+        result["profile"] = user.get("profile")
+        results.append(result)
+    own = (params.get("autotask_username") or "").lower()
+    ignore = set(u.lower() for u in params.get("ignore_usernames") or [])
+    orphans = []
+    if params.get("report_orphans", True):
+        for name, r in sorted(found.items()):
+            if name in by_name or name == own or name in ignore or r.get("licenseType") != API_USER_LICENSE:
+                continue
+            orphan = {"username": r.get("userName"), "active": r.get("isActive"),
+                      "security_level": client.label("Resources", "userType", r.get("userType")),
+                      "first_name": r.get("firstName"), "last_name": r.get("lastName")}
+            if params.get("inactivate_orphans") and r.get("isActive"):
+                client.update("Resources", r, {"isActive": False})
+                orphan.update(active=False, inactivated=True)
+            orphans.append(orphan)
+    summary = {}
+    for r in results:
+        summary[r["state"]] = summary.get(r["state"], 0) + 1
+    out = {"changed": any(r["changed"] for r in results) or any(o.get("inactivated") for o in orphans),
+           "users": results, "orphans": orphans, "summary": summary,
+           "manual_steps": [dict(s, username=r["username"], profile=r.get("profile"))
+                            for r in results for s in r["manual_steps"]]}
+    if diff_mode:
+        out["diff"] = [dict(r["diff"], before_header=r["username"], after_header=r["username"])
+                       for r in results if r.get("diff")]
+    for r in results:
+        r.pop("diff", None)
+    return out

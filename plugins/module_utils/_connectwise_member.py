@@ -107,12 +107,12 @@ class References:
         return {"id": rows[0]["id"]}
 
 
-def ensure_member(params, client, check_mode, diff_mode):
+def ensure_member(params, client, check_mode, diff_mode, preloaded=None, refs=None):
     validate_member(params)
     ident = params["identifier"]
-    rows = client.list("system/apiMembers", condition("identifier", "=", ident))
+    rows = preloaded if preloaded is not None else client.list("system/apiMembers", condition("identifier", "=", ident))
     record = rows[0] if rows else None
-    refs = References(client)
+    refs = refs or References(client)
     result = {"changed": False, "identifier": ident, "drift": [], "manual_steps": []}
     before = member_view(record)
     if record is None:
@@ -271,3 +271,42 @@ def key_steps(identifier, description, store_path):
     return [step("ConnectWise", "Create an API key pair for %s" % identifier,
                  "%s > %s > API Keys > +" % (UI_API_MEMBERS, identifier), values={"Description": description},
                  instructions=lines, secret_refs={"api_key": store_path} if store_path else None)]
+
+
+def ensure_members(params, client, check_mode, diff_mode):
+    """All declared API members of one company in one call: one list request, then the per-member logic."""
+    declared = [dict(m) for m in params["members"]]
+    for m in declared:
+        validate_member(m)
+    rows = client.list("system/apiMembers")
+    by_ident = dict((r["identifier"].lower(), r) for r in rows)
+    refs = References(client)
+    results = []
+    for member in declared:
+        preloaded = [by_ident[member["identifier"].lower()]] if member["identifier"].lower() in by_ident else []
+        result = ensure_member(member, client, check_mode, diff_mode, preloaded=preloaded, refs=refs)
+        result["profile"] = member.get("profile")
+        results.append(result)
+    declared_ids = set(m["identifier"].lower() for m in declared)
+    own = (params.get("own_identifier") or "").lower()
+    orphans = []
+    for r in sorted(rows, key=lambda x: x["identifier"].lower()):
+        if r["identifier"].lower() in declared_ids or r["identifier"].lower() == own:
+            continue
+        orphan = {"identifier": r["identifier"], "active": not r.get("inactiveFlag"),
+                  "security_role": ref_name(r.get("securityRole"))}
+        if params.get("inactivate_orphans") and orphan["active"]:
+            client.patch("system/apiMembers/%d" % r["id"], r, {"inactiveFlag": True})
+            orphan.update(active=False, inactivated=True)
+        orphans.append(orphan)
+    summary = {}
+    for r in results:
+        summary[r["state"]] = summary.get(r["state"], 0) + 1
+    out = {"changed": any(r["changed"] for r in results) or any(o.get("inactivated") for o in orphans),
+           "members": results, "orphans": orphans, "summary": summary}
+    if diff_mode:
+        out["diff"] = [dict(r["diff"], before_header=r["identifier"], after_header=r["identifier"])
+                       for r in results if r.get("diff")]
+    for r in results:
+        r.pop("diff", None)
+    return out

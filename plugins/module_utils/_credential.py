@@ -74,7 +74,7 @@ def ensure(params, store):
         phase = "promoted"
         store.write(path, data, meta)
         result.update(changed=True, state="rotation_promoted")
-    elif phase == "promoted" and params["registration_updated"]:
+    elif phase == "promoted" and (params["registration_updated"] or _all_registrations_current(kind, data, meta)):
         for f in fields:
             data.pop("previous_" + f, None)
         meta.update(rotation_phase="none", rotated_at=now())
@@ -93,6 +93,15 @@ def ensure(params, store):
     result["age_days"] = None if age is None else round(age, 2)
     result["fingerprint"] = current_fingerprint(kind, data)
     return result
+
+
+def _all_registrations_current(kind, data, meta):
+    """Every vendor registration recorded for this credential has the promoted credential."""
+    fp = current_fingerprint(kind, data)
+    vendors = [k for k in meta if k.startswith("registration_")
+               and not k.endswith(("_fingerprint", "_at", "_id", "_error"))]
+    return bool(vendors) and all(meta[k] in ("confirmed", "registered") and meta.get(k + "_fingerprint") == fp
+                                 for k in vendors)
 
 
 def _pending_present(kind, data):

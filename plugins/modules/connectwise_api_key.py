@@ -92,7 +92,7 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
-keys:
+key_state:
   description: C(valid), C(invalid) (does not authenticate), C(wrong_member) or C(missing) (none given).
   returned: always
   type: str
@@ -128,7 +128,7 @@ from ansible_collections.msp.psa.plugins.module_utils._http import (
 def run(params):
     ident = params["identifier"]
     description = params["description"] or ident.lower()
-    result = {"changed": False, "keys": "missing", "permissions_missing": [], "manual_steps": []}
+    result = {"changed": False, "key_state": "missing", "permissions_missing": [], "manual_steps": []}
     if not (params["api_public_key"] and params["api_private_key"]):
         result["manual_steps"] = key_steps(ident, description, params["secret_store_path"])
         return result
@@ -142,16 +142,16 @@ def run(params):
     except PSAError as exc:
         if exc.kind != "credentials":
             raise
-        result.update(keys="invalid", detail=exc.message,
+        result.update(key_state="invalid", detail=exc.message,
                       manual_steps=key_steps(ident, description, params["secret_store_path"]))
         return result
     member = ((settings[0] if settings else {}).get("member") or {}).get("identifier")
     result["member"] = member
     if member is None or member.lower() != ident.lower():
-        result.update(keys="wrong_member", detail="The pair authenticates as %s, not %s." % (member, ident),
+        result.update(key_state="wrong_member", detail="The pair authenticates as %s, not %s." % (member, ident),
                       manual_steps=key_steps(ident, description, params["secret_store_path"]))
         return result
-    result["keys"] = "valid"
+    result["key_state"] = "valid"
     gaps, unverifiable = compare_permissions(settings, params["required_permissions"])
     result["permissions_missing"] = [g for g in gaps if g["problem"] != "excess"]
     result["manual_steps"] = permission_steps("of %s" % ident, result["permissions_missing"])

@@ -71,7 +71,7 @@ def test_keys_missing_then_created_in_the_ui_then_verified_and_wrong_keys_invali
     play(sandbox, tmp_path, member=dict(S365, security_role="Technician"))
     missing = play(sandbox, tmp_path, key={"identifier": "S365", "store": "secret/msp/tenant2/connectwise/sync365"})
     result = missing.result("Key")
-    assert result["keys"] == "missing" and result["changed"] is False
+    assert result["key_state"] == "missing" and result["changed"] is False
     assert result["manual_steps"][0]["ui_path"] == "System > Members > API Members > S365 > API Keys > +"
     assert "secret/msp/tenant2/connectwise/sync365" in " ".join(result["manual_steps"][0]["instructions"])
     keys = requests.post(sandbox.url + "/_sandbox/connectwise/tenant2/members/S365/api-keys",
@@ -80,13 +80,13 @@ def test_keys_missing_then_created_in_the_ui_then_verified_and_wrong_keys_invali
     valid = play(sandbox, tmp_path, key={"identifier": "S365", "public": keys["publicKey"], "private": keys["privateKey"],
                                          "permissions": need})
     result = valid.result("Key")
-    assert result["keys"] == "valid" and result["member"] == "S365"
+    assert result["key_state"] == "valid" and result["member"] == "S365"
     assert {(g["level"], g["want"]) for g in result["permissions_missing"]} == {("add", "All"), ("inquire", "All")}
     assert keys["privateKey"] not in valid.stdout
     wrong = play(sandbox, tmp_path, key={"identifier": "S365", "public": keys["publicKey"], "private": "not-the-key"})
-    assert wrong.result("Key")["keys"] == "invalid" and wrong.result("Key")["manual_steps"]
+    assert wrong.result("Key")["key_state"] == "invalid" and wrong.result("Key")["manual_steps"]
     other = play(sandbox, tmp_path, key={"identifier": "S365", "public": CW["public"], "private": CW["private"]})
-    assert other.result("Key")["keys"] == "wrong_member"
+    assert other.result("Key")["key_state"] == "wrong_member"
 
 
 def test_member_info_lists_api_members_only(sandbox, tmp_path):

@@ -1,0 +1,115 @@
+# -*- coding: utf-8 -*-
+# Copyright: msp.psa contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+name: autotask_users
+short_description: Turn a tenant's vendor profiles into the declared Autotask API users
+version_added: 0.1.0
+author:
+  - msp.psa maintainers (@msp-psa)
+description:
+  - Builds the O(_input) profiles into the C(users) list of M(msp.psa.autotask_api_users) for one tenant, with
+    the tenant's domain, secret-store paths and per-profile overrides. The companion filter
+    C(msp.psa.connectwise_members) does the same for M(msp.psa.connectwise_api_members).
+options:
+  _input:
+    description: The vendor profiles (from the C(msp.psa.vendor_profiles) lookup).
+    type: dict
+    required: true
+  tenant:
+    description:
+      - The tenant, a dict with C(name), C(profiles) (names), C(domain) (Autotask username domain),
+        C(email_domain), C(store_prefix) and C(overrides) (per profile name, options to replace).
+    type: dict
+    required: true
+"""
+
+EXAMPLES = r"""
+- name: Declared users of this tenant
+  ansible.builtin.debug:
+    msg: "{{ lookup('msp.psa.vendor_profiles') | msp.psa.autotask_users(tenant) }}"
+  vars:
+    tenant: {name: northwind, profiles: [wise_sync], domain: northwind-msp.example}
+"""
+
+RETURN = r"""
+_value:
+  description: The users list.
+  type: list
+  elements: dict
+"""
+
+from ansible.errors import AnsibleFilterError
+
+AUTOTASK_KEYS = ("first_name", "last_name", "security_level", "location", "internal_cost", "default_department",
+                 "default_role", "integration_vendor", "custom_integration", "timesheets_not_required")
+CONNECTWISE_KEYS = ("name", "email", "security_role", "default_department", "default_location", "security_location",
+                    "structure_level", "time_zone", "notes")
+
+
+def _profiles_for(profiles, tenant, psa):
+    out = []
+    for name in tenant.get("profiles") or []:
+        if name not in profiles:
+            raise AnsibleFilterError("tenant %s: unknown vendor profile %r (known: %s)" % (
+                tenant.get("name"), name, ", ".join(sorted(profiles))))
+        settings = profiles[name].get(psa)
+        if settings is None:
+            raise AnsibleFilterError("tenant %s: vendor profile %r has no %s settings" % (tenant.get("name"), name, psa))
+        merged = dict(settings, **((tenant.get("overrides") or {}).get(name) or {}))
+        out.append((name, merged))
+    return out
+
+
+def store_path(tenant, psa, profile):
+    return "%s/%s/%s/%s" % (tenant.get("store_prefix") or "msp", tenant["name"], psa, profile)
+
+
+def autotask_users(profiles, tenant):
+    if not tenant.get("domain"):
+        raise AnsibleFilterError("tenant %s: autotask_domain is required (the domain of its API usernames)" % tenant.get("name"))
+    users = []
+    for name, p in _profiles_for(profiles, tenant, "autotask"):
+        user = dict((k, p[k]) for k in AUTOTASK_KEYS if p.get(k) is not None)
+        user.update(profile=name, username="%s@%s" % (p["username"], tenant["domain"]),
+                    email="%s@%s" % (p.get("email_local", p["username"]), tenant.get("email_domain") or tenant["domain"]),
+                    secret_store_path="secret/" + store_path(tenant, "autotask", name))
+        users.append(user)
+    return users
+
+
+def connectwise_members(profiles, tenant):
+    members = []
+    for name, p in _profiles_for(profiles, tenant, "connectwise"):
+        member = dict((k, p[k]) for k in CONNECTWISE_KEYS if p.get(k) is not None)
+        member.update(profile=name, identifier=p["identifier"])
+        members.append(member)
+    return members
+
+
+def tenant_results(hostvars, hosts, var="msp_psa_check"):
+    """{tenant: {psa, result | error}} for msp.psa.drift_report, from each host's registered result."""
+    out = {}
+    for host in hosts:
+        hv = hostvars[host]
+        result = hv.get(var) or {}
+        entry = {"psa": hv.get("psa")}
+        if not result:
+            entry["error"] = "not checked (unreachable, skipped or failed before the check)"
+        elif result.get("failed"):
+            entry["error"] = result.get("msg") or "the check failed"
+        else:
+            entry["result"] = {k: result.get(k) for k in ("users", "members", "orphans", "summary")}
+        out[host] = entry
+    return out
+
+
+class FilterModule(object):
+    def filters(self):
+        return {"autotask_users": autotask_users, "connectwise_members": connectwise_members,
+                "credential_path": store_path, "tenant_results": tenant_results}
