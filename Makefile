@@ -40,7 +40,7 @@ pytest: setup
 lint: setup
 	$(BIN)/python -m compileall -q plugins psa_sandbox tests scripts
 	@if compgen -G "roles/*/tasks" >/dev/null || compgen -G "playbooks/*.yml" >/dev/null; then \
-	  $(BIN)/ansible-lint --profile production --offline; \
+	  $(BIN)/ansible-lint roles playbooks inventories extensions; \
 	else echo "ansible-lint: no roles or playbooks yet"; fi
 
 sanity: setup

@@ -14,7 +14,7 @@ author:
   - msp.psa maintainers (@msp-psa)
 description:
   - Returns a dictionary of vendor profile name to profile, read from the collection's built-in profiles
-    in C(roles/api_user/vars/profiles/*.yml), which hold the seeds' settings, and from each directory given, whose files
+    in C(roles/api_user/files/profiles/*.yml), which hold the seeds' settings, and from each directory given, whose files
     add profiles or replace built-in ones with the same name.
 options:
   _terms:
@@ -46,7 +46,7 @@ from ansible.errors import AnsibleError
 from ansible.plugins.lookup import LookupBase
 
 BUILTIN = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
-                       "roles", "api_user", "vars", "profiles")
+                       "roles", "api_user", "files", "profiles")
 
 
 def load_profiles(directories):
