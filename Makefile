@@ -10,7 +10,7 @@ LINK := .collections/ansible_collections/msp/psa
 SANDBOX_PORT ?= 8765
 PYTEST := $(BIN)/python -m pytest -p no:cacheprovider
 
-.PHONY: setup demo test pytest lint sanity unit sandbox-tests integration sandbox clean bench
+.PHONY: setup demo test pytest molecule lint sanity unit sandbox-tests integration sandbox clean bench
 
 setup: $(STAMP) $(LINK)
 
@@ -30,8 +30,12 @@ demo: setup
 	$(BIN)/python scripts/demo.py
 
 ## make test: everything CI checks
-test: lint sanity pytest
+test: lint sanity pytest molecule
 	@echo "make test: all suites passed"
+
+## make molecule: the fleet scenario (sandbox + OpenBao, converge, idempotence, drift-check verify)
+molecule: setup
+	cd extensions && PATH="$(CURDIR)/$(BIN):$$PATH" $(CURDIR)/$(BIN)/molecule test -s fleet
 
 # One pytest run over unit, sandbox and integration tests (pytest exits 5, failing make, if none ran).
 pytest: setup
