@@ -72,3 +72,20 @@ def step(system, title, ui_path=None, values=None, instructions=None, secret_ref
     if secret_refs:
         out["secret_refs"] = secret_refs
     return out
+
+
+def validate_items(module, option, spec, mutually_exclusive=None, required_together=None, extra=None):
+    """Validate each dict of a list option against the singular module's spec, so the bulk module
+    documents one thing once and still fails early, naming ``option[n].field``; nested no_log values
+    are masked like top-level ones."""
+    from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+    full = dict(spec, **(extra or {}))
+    validator = ArgumentSpecValidator(full, mutually_exclusive=mutually_exclusive, required_together=required_together)
+    items = []
+    for n, item in enumerate(module.params[option] or []):
+        result = validator.validate(item)
+        module.no_log_values.update(result._no_log_values)
+        if result.error_messages:
+            module.fail_json(msg="%s[%d]: %s" % (option, n, "; ".join(result.error_messages)))
+        items.append(result.validated_parameters)
+    return items

@@ -34,8 +34,9 @@ attributes:
 options:
   users:
     description:
-      - The declared API users, each with the options of M(msp.psa.autotask_api_user) (except the connection
-        options) and an optional C(profile) label for reports.
+      - The declared API users, each a dict with the options of M(msp.psa.autotask_api_user) (except the
+        connection options) and an optional C(profile) label for reports. Each is validated like that module's
+        options, before anything is sent; an error names C(users[n].option).
     type: list
     elements: dict
     required: true
@@ -101,20 +102,20 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.msp.psa.plugins.module_utils._autotask import AUTH_SPEC, AutotaskClient
 from ansible_collections.msp.psa.plugins.module_utils._autotask_user import (
     USER_MUTUALLY_EXCLUSIVE, USER_REQUIRED_TOGETHER, USER_SPEC, http_factory_for, run_bulk)
+from ansible_collections.msp.psa.plugins.module_utils._engine import validate_items
 from ansible_collections.msp.psa.plugins.module_utils._http import HAS_URLLIB3, URLLIB3_IMPORT_ERROR, PSAError
 
 
 def main():
-    user = copy.deepcopy(USER_SPEC)
-    user["profile"] = dict(type="str")
     spec = copy.deepcopy(AUTH_SPEC)
-    spec.update(users=dict(type="list", elements="dict", required=True, options=user,
-                           mutually_exclusive=USER_MUTUALLY_EXCLUSIVE, required_together=USER_REQUIRED_TOGETHER),
+    spec.update(users=dict(type="list", elements="dict", required=True),
                 report_orphans=dict(type="bool", default=True), inactivate_orphans=dict(type="bool", default=False),
                 ignore_usernames=dict(type="list", elements="str", default=[]))
     module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
     if not HAS_URLLIB3:
         module.fail_json(msg=missing_required_lib("urllib3"), exception=URLLIB3_IMPORT_ERROR)
+    module.params["users"] = validate_items(module, "users", USER_SPEC, USER_MUTUALLY_EXCLUSIVE, USER_REQUIRED_TOGETHER,
+                                            extra={"profile": dict(type="str")})
     try:
         client = AutotaskClient.from_params(module.params, check_mode=module.check_mode)
         result = run_bulk(module.params, client, module.check_mode, module._diff, http_factory_for(module.params))

@@ -79,18 +79,18 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.msp.psa.plugins.module_utils._connectwise import AUTH_SPEC, ConnectWiseClient
 from ansible_collections.msp.psa.plugins.module_utils._connectwise_member import MEMBER_SPEC, ensure_members
+from ansible_collections.msp.psa.plugins.module_utils._engine import validate_items
 from ansible_collections.msp.psa.plugins.module_utils._http import HAS_URLLIB3, URLLIB3_IMPORT_ERROR, PSAError
 
 
 def main():
-    member = copy.deepcopy(MEMBER_SPEC)
-    member["profile"] = dict(type="str")
     spec = copy.deepcopy(AUTH_SPEC)
-    spec.update(members=dict(type="list", elements="dict", required=True, options=member),
+    spec.update(members=dict(type="list", elements="dict", required=True),
                 own_identifier=dict(type="str"), inactivate_orphans=dict(type="bool", default=False))
     module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
     if not HAS_URLLIB3:
         module.fail_json(msg=missing_required_lib("urllib3"), exception=URLLIB3_IMPORT_ERROR)
+    module.params["members"] = validate_items(module, "members", MEMBER_SPEC, extra={"profile": dict(type="str")})
     try:
         client = ConnectWiseClient.from_params(module.params, check_mode=module.check_mode)
         result = ensure_members(module.params, client, module.check_mode, module._diff)

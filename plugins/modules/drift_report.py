@@ -111,8 +111,8 @@ def cases_for(tenant, entry):
                         for d in drift)
         cases.append((profile, "fields", msg or None, None))
         if item.get("credentials") in ("invalid", "locked"):
-            cases.append((profile, "credentials", "credentials %s: %s" % (item["credentials"],
-                                                                           item.get("credentials_detail", "")), None))
+            detail = "credentials %s: %s" % (item["credentials"], item.get("credentials_detail", ""))
+            cases.append((profile, "credentials", detail, None))
         elif item.get("credentials"):
             cases.append((profile, "credentials", None, None))
         if item.get("permissions_missing") is not None and "permissions_missing" in item:

@@ -1,0 +1,20 @@
+"""`make demo` end to end: converge, hand-off, admin steps, green drift check, red on a deliberate change."""
+import os
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def test_demo_story():
+    proc = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "demo.py")], cwd=ROOT, capture_output=True,
+                          text=True, timeout=900, check=False)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    out = proc.stdout
+    assert "wise_sync=updated, sync365=missing, datto_workplace=missing" in out
+    assert "exit 0 (green)" in out
+    assert "northwind (autotask): DRIFT - wise_sync fields: last_name: want 'API User', have 'Sync Account'" in out
+    junit = os.path.join(ROOT, "reports", "demo", "drift", "drift-report.junit.xml")
+    import xml.etree.ElementTree as ET
+    suites = ET.parse(junit).getroot()
+    assert suites.get("failures") == "1" and int(suites.get("tests")) > 10
