@@ -63,5 +63,12 @@ integration: setup
 sandbox: setup
 	$(BIN)/python -m psa_sandbox --port $(SANDBOX_PORT) --verbose
 
+## make bench: drift check vs ping floor vs uri baseline on the sandbox (N=40 LATENCY=50 FORKS=20)
+N ?= 40
+LATENCY ?= 50
+FORKS ?= 20
+bench: setup
+	$(BIN)/python bench/run.py --tenants $(N) --latency-ms $(LATENCY) --forks $(FORKS)
+
 clean:
 	rm -rf .build .collections reports tests/output

@@ -45,6 +45,11 @@ import yaml
 from ansible.errors import AnsibleError
 from ansible.plugins.lookup import LookupBase
 
+try:
+    from yaml import CSafeLoader as Loader
+except ImportError:  # pragma: no cover
+    from yaml import SafeLoader as Loader
+
 BUILTIN = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
                        "roles", "api_user", "files", "profiles")
 
@@ -56,7 +61,7 @@ def load_profiles(directories):
             raise AnsibleError("vendor_profiles: %s is not a directory" % directory)
         for path in sorted(glob.glob(os.path.join(directory, "*.yml"))):
             with open(path) as handle:
-                data = yaml.safe_load(handle) or {}
+                data = yaml.load(handle, Loader=Loader) or {}
             if not isinstance(data, dict) or not ("autotask" in data or "connectwise" in data):
                 raise AnsibleError("vendor_profiles: %s must map autotask: and/or connectwise: settings" % path)
             profiles[os.path.splitext(os.path.basename(path))[0]] = data

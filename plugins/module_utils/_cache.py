@@ -10,6 +10,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import hashlib
 import json
 import os
 import tempfile
@@ -21,22 +22,24 @@ def cache_dir():
 
 
 class DiskCache:
+    """One file per key (no read-modify-write of a shared file, so parallel forks never lose entries)."""
+
     def __init__(self, name, ttl=86400, path=None):
         self.ttl = ttl
-        self.path = path or os.path.join(cache_dir(), name + ".json")
+        self.dir = path or os.path.join(cache_dir(), name)
 
-    def _load(self):
-        try:
-            with open(self.path) as handle:
-                return json.load(handle)
-        except (IOError, OSError, ValueError):
-            return {}
+    def _file(self, key):
+        return os.path.join(self.dir, hashlib.sha256(key.encode("utf-8")).hexdigest()[:32] + ".json")
 
     def get(self, key):
         if self.ttl <= 0:
             return None
-        entry = self._load().get(key)
-        if entry and time.time() - entry.get("fetched", 0) < self.ttl:
+        try:
+            with open(self._file(key)) as handle:
+                entry = json.load(handle)
+        except (IOError, OSError, ValueError):
+            return None
+        if entry.get("key") == key and time.time() - entry.get("fetched", 0) < self.ttl:
             return entry["value"]
         return None
 
@@ -44,14 +47,11 @@ class DiskCache:
         if self.ttl <= 0:
             return
         try:
-            directory = os.path.dirname(self.path)
-            if not os.path.isdir(directory):
-                os.makedirs(directory, 0o700)
-            data = self._load()
-            data[key] = {"value": value, "fetched": time.time()}
-            fd, tmp = tempfile.mkstemp(dir=directory, prefix=".cache-")
+            if not os.path.isdir(self.dir):
+                os.makedirs(self.dir, 0o700)
+            fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=".tmp-")
             with os.fdopen(fd, "w") as handle:
-                json.dump(data, handle)
-            os.rename(tmp, self.path)
+                json.dump({"key": key, "value": value, "fetched": time.time()}, handle)
+            os.rename(tmp, self._file(key))
         except (IOError, OSError):
             pass

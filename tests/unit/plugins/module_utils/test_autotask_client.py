@@ -110,13 +110,13 @@ def test_check_mode_predicts_and_writes_nothing(fake):
 def test_zone_lookup_is_cached_on_disk_per_username(fake, tmp_path):
     fake.answer(200, {"zoneName": "America West", "url": "https://webservices5.autotask.net/ATServicesRest/",
                       "webUrl": "https://ww5.autotask.net/", "ci": 1})
-    cache = ZoneCache(ttl=60, path=str(tmp_path / "zones.json"))
+    cache = ZoneCache(ttl=60, path=str(tmp_path / "zones"))
     http = HTTPClient(timeout=5, retries=0)
     first = lookup_zone(http, "A@t.example", fake.url + "/atservicesrest/", cache)
     second = lookup_zone(http, "a@T.example", fake.url + "/atservicesrest/", cache)
     assert first["cached"] is False and second["cached"] is True and second["url"] == first["url"]
     assert len(fake.seen) == 1 and fake.seen[0]["path"] == "/atservicesrest/v1.0/zoneInformation?user=A%40t.example"
-    expired = ZoneCache(ttl=0, path=str(tmp_path / "zones.json"))
+    expired = ZoneCache(ttl=0, path=str(tmp_path / "zones"))
     fake.answer(500, {"errors": ["Zone information could not be determined"]})
     with pytest.raises(PSAError) as err:
         lookup_zone(http, "a@t.example", fake.url + "/atservicesrest/", expired)
