@@ -173,6 +173,9 @@ def main():
         for line in summary.splitlines():
             say("   " + line)
         green = proc.returncode == 0
+        fleet = demo.playbook("drift_check_fleet.yml", "3-drift-check-fleet")
+        say("   the same check as one controller task for large fleets (drift_check_fleet.yml): exit %d" % fleet.returncode)
+        green = green and fleet.returncode == 0
         say("\n7. Someone edits the Wise-Sync API user in Autotask (last name -> 'Sync Account')")
         state = requests.get(sandbox.url + "/_sandbox/autotask/northwind", timeout=10).json()
         wise = next(u for u in state["resources"] if u["userName"].startswith("wisesync01@"))
@@ -185,6 +188,9 @@ def main():
         for line in summary.splitlines():
             say("   " + line)
         red = proc.returncode != 0 and "last_name" in summary
+        fleet = demo.playbook("drift_check_fleet.yml", "4-drift-check-fleet-red")
+        say("   drift_check_fleet.yml: exit %d" % fleet.returncode)
+        red = red and fleet.returncode != 0
         say("\nReports: %s (handoff/<tenant>.json, drift/drift-report.json, drift/drift-report.junit.xml, "
             "drift/drift-summary.txt, *.log)" % os.path.relpath(REPORTS, ROOT))
         if not (green and red):

@@ -109,7 +109,36 @@ def tenant_results(hostvars, hosts, var="msp_psa_check"):
     return out
 
 
+AT_CONNECTION = ("autotask_username", "autotask_secret", "autotask_integration_code", "autotask_zone_url",
+                 "autotask_discovery_url")
+CW_CONNECTION = ("connectwise_company", "connectwise_public_key", "connectwise_private_key", "connectwise_client_id",
+                 "connectwise_site", "connectwise_base_url")
+
+
+def fleet_tenants(hostvars, hosts, profiles):
+    """Every tenant's connection and declarations, for msp.psa.fleet_drift_check (one task for the fleet)."""
+    out = []
+    for host in hosts:
+        hv = hostvars[host]
+        psa = hv.get("psa")
+        tenant = {"name": host, "profiles": hv.get("vendor_profiles") or [], "domain": hv.get("autotask_domain"),
+                  "email_domain": hv.get("autotask_email_domain"), "overrides": hv.get("profile_overrides") or {}}
+        entry = {"name": host, "psa": psa}
+        if psa == "autotask":
+            entry.update((k, hv.get(k)) for k in AT_CONNECTION if hv.get(k))
+            entry["users"] = autotask_users(profiles, tenant)
+            entry["ignore_usernames"] = hv.get("ignore_usernames") or []
+        elif psa == "connectwise":
+            entry.update((k, hv.get(k)) for k in CW_CONNECTION if hv.get(k))
+            entry["members"] = connectwise_members(profiles, tenant)
+            entry["own_identifier"] = hv.get("connectwise_own_identifier")
+        else:
+            raise AnsibleFilterError("tenant %s: psa must be autotask or connectwise, not %r" % (host, psa))
+        out.append(entry)
+    return out
+
+
 class FilterModule(object):
     def filters(self):
         return {"autotask_users": autotask_users, "connectwise_members": connectwise_members,
-                "credential_path": store_path, "tenant_results": tenant_results}
+                "credential_path": store_path, "tenant_results": tenant_results, "fleet_tenants": fleet_tenants}
