@@ -56,6 +56,8 @@ class Demo:
                    ANSIBLE_NOCOLOR="1", PATH=BIN + os.pathsep + os.environ.get("PATH", ""))
         cmd = [os.path.join(BIN, "ansible-playbook"), "-i", os.path.join(ROOT, "inventories", "demo"),
                os.path.join(ROOT, "playbooks", name), "-e", json.dumps(dict({"reports_dir": REPORTS}, **(extra or {})))]
+        if os.environ.get("MSP_PSA_DEMO_VERBOSE"):
+            cmd.append("-vvvv")
         started = time.time()
         proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
         log = os.path.join(REPORTS, "%s.log" % label)
@@ -130,6 +132,35 @@ class Demo:
         say("   Vendor tools: registration steps followed (Sync 365 Test and Save, Workplace Manager Connect, "
             "AutoElevate ticket); the operator confirms them in the next run.")
 
+    def all_secret_values(self):
+        """Every value the store holds under msp/, plus the store's token: what must never be printed."""
+        values = {self.bao.token}
+
+        def walk(prefix):
+            try:
+                keys = self.vault.secrets.kv.v2.list_secrets(path=prefix, mount_point="secret")["data"]["keys"]
+            except hvac.exceptions.InvalidPath:
+                return
+            for key in keys:
+                if key.endswith("/"):
+                    walk(prefix + key)
+                else:
+                    data = self.vault.secrets.kv.v2.read_secret_version(
+                        path=prefix + key, mount_point="secret", raise_on_deleted_version=False)["data"]["data"]
+                    values.update(v for k, v in data.items() if k != "username" and k != "public_key" and len(v) >= 8)
+        walk("msp/")
+        return values
+
+    def scan_reports(self):
+        values = self.all_secret_values()
+        hits = []
+        for folder, _, files in os.walk(REPORTS):
+            for name in files:
+                with open(os.path.join(folder, name), encoding="utf-8", errors="replace") as handle:
+                    text = handle.read()
+                hits += ["%s in %s" % (v[:3] + "...", name) for v in values if v in text]
+        return len(values), hits
+
     def _exists(self, path):
         try:
             self.vault.secrets.kv.v2.read_secret_version(path=path, mount_point="secret", raise_on_deleted_version=False)
@@ -193,6 +224,11 @@ def main():
         red = red and fleet.returncode != 0
         say("\nReports: %s (handoff/<tenant>.json, drift/drift-report.json, drift/drift-report.junit.xml, "
             "drift/drift-summary.txt, *.log)" % os.path.relpath(REPORTS, ROOT))
+        count, hits = demo.scan_reports()
+        say("Secret scan: %d secret values from the store, searched in every log and report: %d hits" % (count, len(hits)))
+        if hits:
+            say("demo: secrets leaked: %s" % ", ".join(hits))
+            return 1
         if not (green and red):
             say("demo: the drift check did not go green then red as expected")
             return 1

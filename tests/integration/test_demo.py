@@ -7,12 +7,14 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 
 def test_demo_story():
+    env = dict(os.environ, MSP_PSA_DEMO_VERBOSE="1")  # every playbook at -vvvv, then the demo scans all output
     proc = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "demo.py")], cwd=ROOT, capture_output=True,
-                          text=True, timeout=900, check=False)
+                          text=True, timeout=900, check=False, env=env)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
     out = proc.stdout
     assert "wise_sync=updated, sync365=missing, datto_workplace=missing" in out
     assert "exit 0 (green)" in out
+    assert ": 0 hits" in out and "Secret scan: " in out
     assert "northwind (autotask): DRIFT - wise_sync fields: last_name: want 'API User', have 'Sync Account'" in out
     junit = os.path.join(ROOT, "reports", "demo", "drift", "drift-report.junit.xml")
     import xml.etree.ElementTree as ET
