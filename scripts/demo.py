@@ -147,7 +147,8 @@ class Demo:
                 else:
                     data = self.vault.secrets.kv.v2.read_secret_version(
                         path=prefix + key, mount_point="secret", raise_on_deleted_version=False)["data"]["data"]
-                    values.update(v for k, v in data.items() if k != "username" and k != "public_key" and len(v) >= 8)
+                    public = ("username", "public_key", "client_id")  # identifiers, not secrets
+                    values.update(v for k, v in data.items() if k not in public and len(v) >= 8)
         walk("msp/")
         return values
 
