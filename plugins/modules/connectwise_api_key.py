@@ -22,6 +22,7 @@ author:
   - msp.psa maintainers (@msp-psa)
 extends_documentation_fragment:
   - msp.psa.connectwise
+  - msp.psa.connectwise_permissions
   - msp.psa.attributes
   - msp.psa.attributes.INFO_MODULE
   - msp.psa.attributes.ACTIONGROUP_CONNECTWISE
@@ -42,39 +43,6 @@ options:
   secret_store_path:
     description: Where the pair is or must be stored; cited in the steps, never a key.
     type: str
-  required_permissions:
-    description: Levels the member's role must grant, in the format of M(msp.psa.connectwise_security_role).
-    type: list
-    elements: dict
-    suboptions:
-      module:
-        description: Module name.
-        type: str
-        required: true
-      function:
-        description: Module function.
-        type: str
-        required: true
-      add:
-        description: Add level.
-        type: str
-        choices: [None, My, All]
-      edit:
-        description: Edit level.
-        type: str
-        choices: [None, My, All]
-      delete:
-        description: Delete level.
-        type: str
-        choices: [None, My, All]
-      inquire:
-        description: Inquire level.
-        type: str
-        choices: [None, My, All]
-      custom_items:
-        description: Tables a customisable function must allow.
-        type: list
-        elements: str
 """
 
 EXAMPLES = r"""
@@ -85,7 +53,7 @@ EXAMPLES = r"""
     api_private_key: "{{ s365_keys.private_key | default(omit) }}"
     description: s365
     secret_store_path: secret/msp/lakeside/connectwise/sync365
-    required_permissions:
+    permissions:
       - {module: Finance, function: Agreements, add: All, edit: All, inquire: All}
   no_log: true
   register: s365_key
@@ -103,7 +71,7 @@ member:
   type: str
   sample: S365
 permissions_missing:
-  description: Required levels the member's role lacks.
+  description: Levels in O(permissions) the member's role lacks.
   returned: always
   type: list
   elements: dict
@@ -152,7 +120,7 @@ def run(params):
                       manual_steps=key_steps(ident, description, params["secret_store_path"]))
         return result
     result["key_state"] = "valid"
-    gaps, unverifiable = compare_permissions(settings, params["required_permissions"])
+    gaps = compare_permissions(settings, params["permissions"])[0]
     result["permissions_missing"] = [g for g in gaps if g["problem"] != "excess"]
     result["manual_steps"] = permission_steps("of %s" % ident, result["permissions_missing"])
     return result
@@ -162,7 +130,7 @@ def main():
     spec = copy.deepcopy(AUTH_SPEC)
     spec.update(identifier=dict(type="str", required=True), api_public_key=dict(type="str", no_log=False),
                 api_private_key=dict(type="str", no_log=True), description=dict(type="str"),
-                secret_store_path=dict(type="str", no_log=False), required_permissions=copy.deepcopy(PERMISSION_SPEC))
+                secret_store_path=dict(type="str", no_log=False), permissions=copy.deepcopy(PERMISSION_SPEC))
     module = AnsibleModule(argument_spec=spec, supports_check_mode=True,
                            required_together=[("api_public_key", "api_private_key")])
     if not HAS_URLLIB3:

@@ -22,6 +22,7 @@ author:
   - msp.psa maintainers (@msp-psa)
 extends_documentation_fragment:
   - msp.psa.connectwise
+  - msp.psa.connectwise_permissions
   - msp.psa.attributes
   - msp.psa.attributes.ACTIONGROUP_CONNECTWISE
 attributes:
@@ -41,39 +42,6 @@ options:
     type: str
     choices: [present, absent]
     default: present
-  permissions:
-    description: The levels the role must have. Levels not given are not compared.
-    type: list
-    elements: dict
-    suboptions:
-      module:
-        description: Module name as the UI shows it, for example C(Finance).
-        type: str
-        required: true
-      function:
-        description: Module function, for example C(Agreements).
-        type: str
-        required: true
-      add:
-        description: Add level.
-        type: str
-        choices: [None, My, All]
-      edit:
-        description: Edit level.
-        type: str
-        choices: [None, My, All]
-      delete:
-        description: Delete level.
-        type: str
-        choices: [None, My, All]
-      inquire:
-        description: Inquire level.
-        type: str
-        choices: [None, My, All]
-      custom_items:
-        description: Tables a customisable function (System > Table Setup) must allow.
-        type: list
-        elements: str
 """
 
 EXAMPLES = r"""
