@@ -89,3 +89,20 @@ def validate_items(module, option, spec, mutually_exclusive=None, required_toget
             module.fail_json(msg="%s[%d]: %s" % (option, n, "; ".join(result.error_messages)))
         items.append(result.validated_parameters)
     return items
+
+
+def handoff_title(tenant, steps):
+    return "[msp.psa] %s: %d manual step(s) for integration API users" % (tenant, len(steps))
+
+
+def describe_steps(steps):
+    """The hand-off text of a tenant's manual steps (tickets in either PSA)."""
+    lines = ["msp.psa found %d step(s) only an admin can do. The next run verifies them and closes this ticket."
+             % len(steps), ""]
+    for n, s in enumerate(steps, 1):
+        lines.append("%d. [%s] %s" % (n, s.get("system", ""), s.get("title", "")))
+        if s.get("ui_path"):
+            lines.append("   Where: %s" % s["ui_path"])
+        for line in s.get("instructions") or []:
+            lines.append("   - %s" % line)
+    return "\n".join(lines)

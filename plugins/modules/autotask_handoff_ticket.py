@@ -78,20 +78,10 @@ import copy
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.msp.psa.plugins.module_utils._autotask import AUTH_SPEC, AutotaskClient
+from ansible_collections.msp.psa.plugins.module_utils._engine import describe_steps, handoff_title
 from ansible_collections.msp.psa.plugins.module_utils._http import HAS_URLLIB3, URLLIB3_IMPORT_ERROR, PSAError
 
 COMPLETE = 5
-
-
-def describe(steps):
-    lines = ["msp.psa found %d step(s) only an admin can do. The next run verifies them and completes this ticket." % len(steps), ""]
-    for n, s in enumerate(steps, 1):
-        lines.append("%d. [%s] %s" % (n, s.get("system", ""), s.get("title", "")))
-        if s.get("ui_path"):
-            lines.append("   Where: %s" % s["ui_path"])
-        for line in s.get("instructions") or []:
-            lines.append("   - %s" % line)
-    return "\n".join(lines)
 
 
 def run(params, client):
@@ -101,10 +91,10 @@ def run(params, client):
     ticket = rows[0] if rows else None
     steps = params["steps"] or []
     if steps:
-        description = describe(steps)
+        description = describe_steps(steps)
         if ticket is None:
-            body = {"companyID": params["company_id"], "title": "[msp.psa] %s: %d manual step(s) for integration API users"
-                    % (params["tenant"], len(steps)), "description": description, "status": 1,
+            body = {"companyID": params["company_id"], "title": handoff_title(params["tenant"], steps),
+                    "description": description, "status": 1,
                     "priority": params["priority"], "externalID": external}
             if params["queue_id"]:
                 body["queueID"] = params["queue_id"]
@@ -113,8 +103,7 @@ def run(params, client):
             return True, "created", fresh
         if ticket.get("description") != description:
             ticket = client.update("Tickets", ticket, {"description": description,
-                                                       "title": "[msp.psa] %s: %d manual step(s) for integration API users"
-                                                       % (params["tenant"], len(steps))})
+                                                       "title": handoff_title(params["tenant"], steps)})
             return True, "updated", ticket
         return False, "none", ticket
     if ticket is not None:

@@ -251,6 +251,8 @@ class ConnectWiseAPI:
 
     def route(self, company, member, segs):
         method = request.method
+        if segs[:2] == ["service", "tickets"]:
+            return self.tickets(company, member, segs[2:])
         if segs[:1] != ["system"] or len(segs) < 2:
             raise self.not_found()
         area, rest = segs[1], segs[2:]
@@ -347,6 +349,66 @@ class ConnectWiseAPI:
         elif sub:
             raise invalid(resource, path, "The path %s is not valid." % path)
         apply_member_fields(company, record, {field: value}, resource)
+
+    # -- service tickets (enough for the hand-off) ------------------------------------------------
+    def tickets(self, company, caller, rest):
+        method = request.method
+        function = ("Service Desk", "Service Tickets")
+        if not rest:
+            if method == "GET":
+                self.require(company, caller, function, "inquireLevel")
+                return self.listing([dict(t) for t in company.tickets.values()])
+            if method != "POST":
+                raise self.not_allowed()
+            self.require(company, caller, function, "addLevel")
+            body = self.body()
+            if not isinstance(body, dict) or not body.get("summary"):
+                raise invalid("ticket", "summary", "summary is required.", "MissingRequiredField")
+            if len(body["summary"]) > 100:
+                raise invalid("ticket", "summary", "summary exceeds the maximum length of 100.")
+            if not (body.get("company") or {}).get("id") and not (body.get("company") or {}).get("identifier"):
+                raise invalid("ticket", "company", "company is required.", "MissingRequiredField")
+            with company.lock:
+                tid = company.new_id("ticket", 5000)
+                status = (body.get("status") or {}).get("name") or "New"
+                ticket = {"id": tid, "summary": body["summary"], "initialDescription": body.get("initialDescription", ""),
+                          "externalXRef": body.get("externalXRef"), "company": body["company"],
+                          "board": body.get("board") or {"id": 1, "name": "Help Desk"},
+                          "status": {"id": 1, "name": status}, "closedFlag": False, "_info": {"dateEntered": now_iso()}}
+                company.tickets[tid] = ticket
+                company.ticket_notes[tid] = []
+            return self.respond(dict(ticket), 201)
+        if not rest[0].isdigit() or int(rest[0]) not in company.tickets:
+            raise self.not_found()
+        ticket = company.tickets[int(rest[0])]
+        if rest[1:] == ["notes"]:
+            if method == "GET":
+                return self.listing([dict(n) for n in company.ticket_notes[ticket["id"]]])
+            if method != "POST":
+                raise self.not_allowed()
+            self.require(company, caller, function, "editLevel")
+            body = self.body()
+            note_id = company.new_id("note", 1)
+            company.ticket_notes[ticket["id"]].append({"id": note_id, "text": (body or {}).get("text", ""),
+                                                      "internalAnalysisFlag": True})
+            return self.respond({"id": note_id, "text": (body or {}).get("text", "")}, 201)
+        if len(rest) != 1:
+            raise self.not_found()
+        if method == "GET":
+            return self.respond(dict(ticket))
+        if method == "PATCH":
+            self.require(company, caller, function, "editLevel")
+            for op in self.body() or []:
+                if op.get("path") == "status":
+                    name = (op.get("value") or {}).get("name") or "New"
+                    ticket["status"] = {"id": 2 if name.lower().startswith("closed") else 1, "name": name}
+                    ticket["closedFlag"] = name.lower().startswith("closed")
+                elif op.get("path") == "summary":
+                    ticket["summary"] = op.get("value")
+                else:
+                    raise invalid("ticket", op.get("path"), "The path %s is not valid." % op.get("path"))
+            return self.respond(dict(ticket))
+        raise self.not_allowed()
 
     # -- security roles ------------------------------------------------------------------------
     def roles(self, company, caller, rest):

@@ -61,6 +61,8 @@ class Company:
         self.structure_levels = {}
         self.time_zones = {}
         self.boards = {}
+        self.tickets = {}
+        self.ticket_notes = {}
         self._ids = {}
 
     def new_id(self, kind, floor=1):

@@ -94,3 +94,20 @@ def test_member_info_lists_api_members_only(sandbox, tmp_path):
     info = play(sandbox, tmp_path, info=True).result("Members")
     assert [m["identifier"] for m in info["api_members"]] == ["msppsa", "S365"]
     assert info["api_members"][1]["security_role"] == "Admin"
+
+
+def test_handoff_ticket_created_once_updated_and_closed(sandbox, view, tmp_path):
+    steps = [{"system": "ConnectWise", "title": "Create an API key pair for S365", "instructions": ["do it"]}]
+    checked = play(sandbox, tmp_path, ticket_steps=steps, check=True).result("Ticket")
+    assert checked["ticket_action"] == "created" and view.writes() == []
+    first = play(sandbox, tmp_path, ticket_steps=steps).result("Ticket")
+    assert first["ticket_action"] == "created" and first["ticket"]["id"]
+    again = play(sandbox, tmp_path, ticket_steps=steps).result("Ticket")
+    assert again["changed"] is False and again["ticket"]["id"] == first["ticket"]["id"], "not duplicated"
+    more = play(sandbox, tmp_path, ticket_steps=steps + [{"system": "Vendor", "title": "Register"}]).result("Ticket")
+    assert more["ticket_action"] == "updated" and more["ticket"]["id"] == first["ticket"]["id"]
+    notes = requests.get(sandbox.url + "/_sandbox/connectwise/tenant2", timeout=5)
+    assert notes.status_code == 200
+    closed = play(sandbox, tmp_path, ticket_steps=[]).result("Ticket")
+    assert closed["ticket_action"] == "closed" and closed["ticket"]["closed"] is True
+    assert play(sandbox, tmp_path, ticket_steps=[]).result("Ticket")["ticket_action"] == "none"
