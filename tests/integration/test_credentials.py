@@ -205,3 +205,41 @@ def test_no_secret_value_in_any_output_at_vvvv(sandbox, bao, store, tmp_path):
     for text in (out.stdout, out.stderr, out2.stdout, out2.stderr):
         for secret in (READER["secret"], READER["code"], pending, fresh, ADMIN["secret"], ADMIN["code"], bao.token):
             assert secret not in text
+
+
+def test_connectwise_key_rotation_end_to_end(sandbox, bao, store, tmp_path):
+    from .seed import CW
+    playbook = os.path.join(os.path.dirname(__file__), "playbooks", "cw_rotation.yml")
+    created = requests.post(sandbox.url + "/v2025_1/apis/3.0/system/apiMembers", json={"identifier": "S365", "name": "Sync 365",
+                                  "securityRole": {"name": "Technician"}},
+                            auth=("tenant2+" + CW["public"], CW["private"]), headers={"clientId": "x"}, timeout=5)
+    assert created.status_code == 201
+    old = requests.post(sandbox.url + "/_sandbox/connectwise/tenant2/members/S365/api-keys", json={}, timeout=5).json()
+    path = "msp/tenant2/connectwise/sync365"
+    store.secrets.kv.v2.create_or_update_secret(path=path, mount_point="secret", secret={
+        "public_key": old["publicKey"], "private_key": old["privateKey"]})
+
+    def go(**extra):
+        out = run(sandbox, bao, tmp_path, playbook, cw=CW, **extra)
+        assert out.rc == 0, out.stdout[-3000:]
+        return out
+    go(registration_confirmed=True)                       # registered with the current pair
+    started = go(rotate=True)
+    assert started.result("Store")["state"] == "rotation_started"
+    assert "pending_public_key" in str(started.result("Store")["manual_steps"])
+    waiting = go()
+    assert waiting.result("Store")["phase"] == "pending", "no pending pair stored yet: nothing moves"
+    new = requests.post(sandbox.url + "/_sandbox/connectwise/tenant2/members/S365/api-keys", json={}, timeout=5).json()
+    store.secrets.kv.v2.patch(path=path, mount_point="secret", secret={
+        "pending_public_key": new["publicKey"], "pending_private_key": new["privateKey"]})
+    promoted = go()
+    assert promoted.result("Verify the pending pair by logging in")["key_state"] == "valid"
+    assert promoted.result("Promote")["state"] == "rotation_promoted"
+    assert promoted.result("Register")["registration"] == "pending", "the vendor must get the new pair"
+    assert old["publicKey"] in str(promoted.result("Retire")["manual_steps"]), "step: delete the old key in the UI"
+    done = go(registration_confirmed=True)
+    assert done.result("Retire")["state"] == "rotation_completed"
+    data, meta = read(store, path)
+    assert data["private_key"] == new["privateKey"] and "previous_private_key" not in data
+    assert meta["rotation_phase"] == "none" and meta["registration_sync365"] == "confirmed"
+    assert new["privateKey"] not in done.stdout and old["privateKey"] not in done.stdout
