@@ -210,8 +210,8 @@ def test_no_secret_value_in_any_output_at_vvvv(sandbox, bao, store, tmp_path):
 def test_connectwise_key_rotation_end_to_end(sandbox, bao, store, tmp_path):
     from .seed import CW
     playbook = os.path.join(os.path.dirname(__file__), "playbooks", "cw_rotation.yml")
-    created = requests.post(sandbox.url + "/v2025_1/apis/3.0/system/apiMembers", json={"identifier": "S365", "name": "Sync 365",
-                                  "securityRole": {"name": "Technician"}},
+    member = {"identifier": "S365", "name": "Sync 365", "securityRole": {"name": "Technician"}}
+    created = requests.post(sandbox.url + "/v2025_1/apis/3.0/system/apiMembers", json=member,
                             auth=("tenant2+" + CW["public"], CW["private"]), headers={"clientId": "x"}, timeout=5)
     assert created.status_code == 201
     old = requests.post(sandbox.url + "/_sandbox/connectwise/tenant2/members/S365/api-keys", json={}, timeout=5).json()
