@@ -31,16 +31,18 @@ RETRY_STATUSES = (429, 502, 503, 504)
 class PSAError(Exception):
     """An error for humans: ``kind`` classifies it, ``fix`` says what to do. Never holds secrets."""
 
-    def __init__(self, message, kind="api", fix=None, status=None, details=None):
+    def __init__(self, message, kind="api", fix=None, status=None, details=None, result=None):
         super(PSAError, self).__init__(message)
         self.message = message
         self.kind = kind
         self.fix = fix
         self.status = status
         self.details = details or {}
+        self.result = result or {}  # what the module found before it failed (no secrets), returned too
 
     def to_fail_json(self):
-        out = {"msg": self.message + ((" Fix: " + self.fix) if self.fix else ""), "error_kind": self.kind}
+        out = dict(self.result)
+        out.update({"msg": self.message + ((" Fix: " + self.fix) if self.fix else ""), "error_kind": self.kind})
         if self.status is not None:
             out["status"] = self.status
         if self.details:

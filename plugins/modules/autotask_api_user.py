@@ -241,32 +241,24 @@ diff:
   type: dict
 """
 
-import copy
-
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-
 from ansible_collections.msp.psa.plugins.module_utils._autotask import AUTH_SPEC, AutotaskClient
 from ansible_collections.msp.psa.plugins.module_utils._autotask_user import (
     USER_MUTUALLY_EXCLUSIVE, USER_REQUIRED_TOGETHER, USER_SPEC, http_factory_for, run)
-from ansible_collections.msp.psa.plugins.module_utils._http import HAS_URLLIB3, URLLIB3_IMPORT_ERROR, PSAError
+from ansible_collections.msp.psa.plugins.module_utils._http import PSAError
+from ansible_collections.msp.psa.plugins.module_utils._module import run_module
+
+
+def converge(module, client):
+    result = run(module.params, client, module.check_mode, module._diff, http_factory_for(module.params))
+    if result["state"] == "missing" and module.params["when_missing"] == "fail":
+        raise PSAError("The Autotask API user %s does not exist." % module.params["username"], kind="missing",
+                       fix="Do the manual_steps (New API User), then run again.", result=result)
+    return result
 
 
 def main():
-    spec = copy.deepcopy(AUTH_SPEC)
-    spec.update(copy.deepcopy(USER_SPEC))
-    module = AnsibleModule(argument_spec=spec, supports_check_mode=True,
-                           mutually_exclusive=USER_MUTUALLY_EXCLUSIVE, required_together=USER_REQUIRED_TOGETHER)
-    if not HAS_URLLIB3:
-        module.fail_json(msg=missing_required_lib("urllib3"), exception=URLLIB3_IMPORT_ERROR)
-    try:
-        client = AutotaskClient.from_params(module.params, check_mode=module.check_mode)
-        result = run(module.params, client, module.check_mode, module._diff, http_factory_for(module.params))
-    except PSAError as exc:
-        module.fail_json(**exc.to_fail_json())
-    if result["state"] == "missing" and module.params["when_missing"] == "fail":
-        module.fail_json(msg="The Autotask API user %s does not exist; create it with manual_steps, then run again."
-                         % module.params["username"], **result)
-    module.exit_json(**result)
+    run_module([AUTH_SPEC, USER_SPEC], converge, client=AutotaskClient.from_params,
+               mutually_exclusive=USER_MUTUALLY_EXCLUSIVE, required_together=USER_REQUIRED_TOGETHER)
 
 
 if __name__ == "__main__":
