@@ -139,9 +139,9 @@ class ConnectWiseClient:
         resp = self.http.request(method, url, headers=self.headers, body=body, idempotent=idempotent)
         if 200 <= resp.status < 300:
             return resp
-        raise self.classify(resp, method, path)
+        raise self.classify(resp, method, path, body)
 
-    def classify(self, resp, method, path):
+    def classify(self, resp, method, path, sent=None):
         body = resp.json if isinstance(resp.json, dict) else {}
         message = self.http.redact(body.get("message") or resp.text[:300])
         errors = body.get("errors") or []
@@ -160,9 +160,7 @@ class ConnectWiseClient:
                             fix="Give its role the level named above in System > Security Roles.")
         if any(e.get("code") == "ObjectExists" for e in errors):
             e = [x for x in errors if x.get("code") == "ObjectExists"][0]
-            return PSAError("ConnectWise says %s already exists (%s): %s" % (e.get("field"), where, e.get("message")),
-                            kind="duplicate", status=resp.status, details={"field": e.get("field")},
-                            fix="Pick another identifier, or adopt the existing record.")
+            return duplicate_error(e, where, resp.status, sent if isinstance(sent, dict) else {})
         if resp.status == 400 and errors:
             text = "; ".join("%s: %s" % (e.get("field"), e.get("message")) for e in errors)
             return PSAError("ConnectWise rejected %s: %s" % (where, text), kind="invalid_input", status=400,
@@ -205,6 +203,34 @@ class ConnectWiseClient:
             return dict(record, **changes)
         ops = [{"op": "replace", "path": k, "value": v} for k, v in sorted(changes.items())]
         return self.call("PATCH", path, body=ops).json
+
+
+def duplicate_error(error, where, status, sent):
+    """A ConnectWise ``ObjectExists`` said for what was being created: what exists, why, and what to do."""
+    field = error.get("field") or ""
+    resource = (error.get("resource") or "").lower()
+    value = sent.get(field) if field else None
+    named = (" %r" % value) if isinstance(value, str) else ""
+    details = {"field": field, "resource": error.get("resource")}
+    said = error.get("message") or ""
+    if resource == "securityrole" or "securityroles" in where.lower():
+        return PSAError("A ConnectWise security role named%s already exists (%s: %s). Another run or an admin "
+                        "created it after this run looked for it." % (named, where, said), kind="duplicate",
+                        status=status, details=details,
+                        fix="Run again: the next run finds the role by name and adopts it (and compares its levels); "
+                            "nothing needs renaming. If that role is not meant for this integration, give the "
+                            "profile another security_role name.")
+    if resource in ("apimember", "member") or field == "identifier":
+        return PSAError("A ConnectWise member with the identifier%s already exists (%s: %s). Identifiers are unique "
+                        "across API members and regular (licensed) members." % (named, where, said), kind="duplicate",
+                        status=status, details=details,
+                        fix="If it is an API member (System > Members > API Members), run again: the next run finds it "
+                            "by identifier and it is adopted. If it is a regular member (System > Members), this "
+                            "integration needs another identifier: set one in the tenant's profile_overrides.")
+    return PSAError("ConnectWise says a %s with this %s already exists (%s): %s" % (
+        error.get("resource") or "record", field or "value", where, said), kind="duplicate", status=status,
+        details=details, fix="Run again if another run created it meanwhile (it is looked up and adopted); otherwise "
+                             "choose another %s." % (field or "value"))
 
 
 def _next_link(header):

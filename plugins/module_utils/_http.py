@@ -81,11 +81,19 @@ class CappedRetry(Retry):
     budget answer may say an hour: that is a message for the operator, not a wait)."""
 
     max_wait = 60.0
+    attempts = None  # one list shared by every Retry of one request: an entry per failed attempt
 
     def new(self, **kw):
         new = super(CappedRetry, self).new(**kw)
         new.max_wait = self.max_wait
+        new.attempts = self.attempts
         return new
+
+    def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):
+        if self.attempts is not None:
+            self.attempts.append(error if error is not None else getattr(response, "status", None))
+        return super(CappedRetry, self).increment(method=method, url=url, response=response, error=error,
+                                                  _pool=_pool, _stacktrace=_stacktrace)
 
     def sleep(self, response=None):
         if response is not None:
@@ -145,6 +153,7 @@ class HTTPClient:
             respect_retry_after_header=True, raise_on_status=False,
         )
         retry.max_wait = self.max_wait
+        retry.attempts = []
         return retry
 
     def request(self, method, url, headers=None, body=None, idempotent=True):
@@ -155,17 +164,40 @@ class HTTPClient:
             headers.setdefault("Content-Type", "application/json")
         headers.setdefault("Accept", "application/json")
         self.requests_sent += 1
+        retry = self.retry_policy(idempotent)
         try:
             resp = self.pool.request(method, url, body=data, headers=headers, timeout=self.timeout,
-                                     retries=self.retry_policy(idempotent), preload_content=True)
+                                     retries=retry, preload_content=True)
         except RetryAfterTooLong as exc:
             raise PSAError("%s %s was refused with HTTP %s and asked us to come back in %s seconds." % (
                 method, self.redact(url), exc.status, int(exc.seconds)), kind="rate_limited", status=exc.status,
                 details={"retry_after": exc.seconds})
         except urllib3.exceptions.MaxRetryError as exc:
-            reason = self.redact(exc.reason)
-            raise PSAError("%s %s failed after %d attempts: %s" % (method, self.redact(url), self.retries + 1, reason),
-                           kind="connection", fix="Check the URL, the network and TLS settings (validate_certs).")
+            raise self.failure(method, url, exc.reason, max(len(retry.attempts), 1), idempotent)
         except urllib3.exceptions.HTTPError as exc:
-            raise PSAError("%s %s failed: %s" % (method, self.redact(url), self.redact(exc)), kind="connection")
+            raise self.failure(method, url, exc, len(retry.attempts) + 1, idempotent)
         return Response(resp.status, resp.headers, resp.data, url)
+
+    def failure(self, method, url, reason, attempts, idempotent):
+        """The PSAError for a request that got no usable answer, saying what is known about its effect."""
+        where = "%s %s" % (method, self.redact(url))
+        why = self.redact(reason)
+        details = {"attempts": attempts, "idempotent": idempotent}
+        never_sent = isinstance(reason, urllib3.exceptions.ConnectTimeoutError)  # NewConnectionError, DNS too
+        tries = "%d attempt%s" % (attempts, "" if attempts == 1 else "s")
+        if never_sent:
+            details["sent"] = False
+            return PSAError("%s failed after %s: could not connect (%s). The request never reached the server, so "
+                            "nothing was created or changed." % (where, tries, why), kind="connection",
+                            details=details, fix="Check the URL, the network and TLS settings (validate_certs).")
+        if not idempotent:
+            details["sent"] = True
+            return PSAError("%s: the connection dropped after the request was sent, before an answer came back (%s). "
+                            "It was sent once and not retried, because sending a create twice could create two "
+                            "objects. The object may or may not exist now." % (where, why), kind="outcome_unknown",
+                            details=details,
+                            fix="Run again: the next run re-queries by the object's natural key and adopts it if "
+                                "this request created it (nothing is created twice). If it keeps happening, check "
+                                "the network path and proxies between this host and the PSA.")
+        return PSAError("%s failed after %s: %s" % (where, tries, why), kind="connection", details=details,
+                        fix="Check the URL, the network and TLS settings (validate_certs).")
