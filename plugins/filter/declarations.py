@@ -23,7 +23,9 @@ options:
     required: true
   tenant:
     description:
-      - The tenant, a dict with C(name), C(profiles) (names), C(domain) (Autotask username domain),
+      - The tenant, a dict with C(name) (a valid tenant name, see the C(msp.psa.tenant_name) filter: 1 to 63
+        letters, digits, C(-), C(_) and C(.), starting with a letter or digit, no C(..)), C(profiles) (names),
+        C(domain) (Autotask username domain),
         C(email_domain), C(store_prefix) and C(overrides) (per profile name, options to replace).
     type: dict
     required: true
@@ -46,6 +48,10 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.msp.psa.plugins.module_utils._tenant import TenantNameError
+from ansible_collections.msp.psa.plugins.module_utils._tenant import store_path as _store_path
+from ansible_collections.msp.psa.plugins.module_utils._tenant import validate_tenant_name
+
 AUTOTASK_KEYS = ("first_name", "last_name", "security_level", "location", "internal_cost", "default_department",
                  "default_role", "integration_vendor", "custom_integration", "timesheets_not_required")
 CONNECTWISE_KEYS = ("name", "email", "security_role", "default_department", "default_location", "security_location",
@@ -53,6 +59,7 @@ CONNECTWISE_KEYS = ("name", "email", "security_role", "default_department", "def
 
 
 def _profiles_for(profiles, tenant, psa):
+    tenant_name(tenant.get("name"))
     out = []
     for name in tenant.get("profiles") or []:
         if name not in profiles:
@@ -66,8 +73,23 @@ def _profiles_for(profiles, tenant, psa):
     return out
 
 
+def tenant_name(name):
+    """The ``msp.psa.tenant_name`` filter: returns a valid tenant name unchanged, or fails naming the tenant
+    and the rule (``_tenant.TENANT_NAME_RULE``) before anything uses the name in a path or a PSA field."""
+    try:
+        return validate_tenant_name(name)
+    except TenantNameError as exc:
+        raise AnsibleFilterError("%s Rename the inventory host: the tenant name is part of its secret-store paths "
+                                 "and PSA ticket keys." % exc)
+
+
 def store_path(tenant, psa, profile):
-    return "%s/%s/%s/%s" % (tenant.get("store_prefix") or "msp", tenant["name"], psa, profile)
+    """``<store_prefix>/<tenant>/<psa>/<profile>`` (the ``msp.psa.credential_path`` filter), built only from
+    validated parts: a tenant named ``../other`` never reaches another tenant's secrets."""
+    try:
+        return _store_path(tenant.get("store_prefix") or "msp", tenant.get("name"), psa, profile)
+    except TenantNameError as exc:
+        raise AnsibleFilterError("No secret-store path for tenant %r: %s" % (tenant.get("name"), exc))
 
 
 def autotask_users(profiles, tenant):
@@ -141,4 +163,5 @@ def fleet_tenants(hostvars, hosts, profiles):
 class FilterModule(object):
     def filters(self):
         return {"autotask_users": autotask_users, "connectwise_members": connectwise_members,
-                "credential_path": store_path, "tenant_results": tenant_results, "fleet_tenants": fleet_tenants}
+                "credential_path": store_path, "tenant_results": tenant_results, "fleet_tenants": fleet_tenants,
+                "tenant_name": tenant_name}
