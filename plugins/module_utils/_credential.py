@@ -4,18 +4,32 @@
 #
 # This module util is PRIVATE to the msp.psa collection. It may change without notice.
 """The life of one integration credential in the secret store: generated (or awaited from the admin),
-rotated in a safe order that survives an interrupted run, and the vendor registration state."""
+rotated in a safe order that survives an interrupted run, and the vendor registration state.
+
+Atomicity: the credential's state (rotation phase and the timestamps the state machine needs) is kept in
+the same KV v2 data version as the secret values, under the non-secret keys of :data:`STATE_KEYS`, and every
+transition is ONE data write with check-and-set on the version that was read. That write is the commit
+point. The custom metadata mirrors the state under its historical names (``rotation_phase``,
+``created_at``, ...) for people and tools that read it; it is written after the commit, and the next run
+repairs it whenever it disagrees with the data (the data wins). So a run killed before the data write
+changed nothing, one killed after it has made the transition (the mirror is fixed next time), and two runs
+cannot both advance the state: the loser of the check-and-set re-reads and decides again, once."""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
 from ansible_collections.msp.psa.plugins.module_utils._engine import step
-from ansible_collections.msp.psa.plugins.module_utils._secret_store import age_days, fingerprint, generate_secret, now
+from ansible_collections.msp.psa.plugins.module_utils._secret_store import (
+    StoreConflict, age_days, fingerprint, generate_secret, now)
 
 FIELDS = {"autotask": ("secret",), "connectwise": ("public_key", "private_key")}
 UI_AT_USER = "Admin > Account Settings & Users > Resources/Users (HR) > Resources/Users > %s > Security"
 UI_CW_KEYS = "System > Members > API Members > %s > API Keys"
+# data key -> the custom-metadata key that mirrors it. Never secret; never listed in ``fields``.
+STATE_KEYS = {"_phase": "rotation_phase", "_created_at": "created_at", "_rotation_started_at": "rotation_started_at",
+              "_promoted_at": "promoted_at", "_rotated_at": "rotated_at"}
+MIRROR_KEYS = dict((m, k) for k, m in STATE_KEYS.items())
 
 
 def current_fingerprint(kind, data):
@@ -26,24 +40,88 @@ def _who(meta):
     return meta.get("username") or meta.get("identifier") or "the API user"
 
 
+def load_state(kind, data, meta):
+    """``(state, source)``: the credential's state keyed by the metadata names, and where it came from.
+
+    ``data``: the data version holds ``_phase`` (everything this collection wrote since the state moved
+    there); it is the record and the metadata only mirrors it. ``metadata``: a record from before that
+    (or one replaced by hand with a plain ``kv put``); the metadata is all there is, corrected by the
+    data's shape where the old two-write layout was interrupted between its data and metadata writes."""
+    if data.get("_phase"):
+        return dict((m, str(data[k])) for k, m in STATE_KEYS.items() if data.get(k)), "data"
+    state = dict((m, meta[m]) for m in MIRROR_KEYS if meta.get(m))
+    said = state.get("rotation_phase") or "none"
+    phase = said
+    if said == "pending" and _previous_present(kind, data) and not _pending_present(kind, data):
+        phase = "promoted"  # the promoted data was written, its metadata was not
+    elif said == "promoted" and not _previous_present(kind, data):
+        phase = "none"  # the completed data was written, its metadata was not
+        state.pop("rotation_started_at", None)
+    elif said == "none" and _pending_present(kind, data):
+        phase = "pending"  # the pending secret was written, its metadata was not
+    if phase != said:
+        state["rotation_phase"] = phase
+    return state, "metadata"
+
+
+def mirror(meta, state, source):
+    """``meta`` with the state mirrored into it (keys the data no longer has are dropped)."""
+    out = dict(meta)
+    for name in MIRROR_KEYS:
+        if state.get(name):
+            out[name] = str(state[name])
+        elif source == "data":
+            out.pop(name, None)
+    return out
+
+
+def _with_state(data, state):
+    out = dict((k, v) for k, v in data.items() if k not in STATE_KEYS)
+    out.update((MIRROR_KEYS[m], str(v)) for m, v in state.items() if v)
+    return out
+
+
 def ensure(params, store):
-    """One step of the state machine per run; every state is stored, so a killed run resumes."""
+    """One step of the state machine per run (see the module docstring for why every interruption
+    resumes). A check-and-set conflict re-reads and decides again once, then fails with "run again"."""
+    try:
+        return _ensure(params, store)
+    except StoreConflict:
+        return _ensure(params, store)
+
+
+def _ensure(params, store):
     kind, path = params["kind"], params["path"]
-    data, stored_meta = store.read(path)
+    record = store.read_record(path)
+    data = dict(record.data or {})
+    stored_meta = record.metadata
+    state, source = load_state(kind, data, stored_meta)
+    given = dict((k, str(v)) for k, v in (params.get("metadata") or {}).items() if v is not None)
     meta = dict(stored_meta)
-    meta.update(dict((k, str(v)) for k, v in (params.get("metadata") or {}).items() if v is not None))
+    meta.update(given)
     meta.setdefault("psa", kind)
     ref = store.ref(path)
     result = {"changed": False, "path": ref, "manual_steps": [], "kind": kind}
     fields = FIELDS[kind]
-    data = dict(data or {})
-    has_current = all(data.get(f) for f in fields)
-    if not has_current:
+
+    def commit(new_state, outcome):
+        """The commit point: secrets and state in one data version, check-and-set; then the mirror."""
+        store.write_data(path, _with_state(data, new_state), cas=record.version)
+        store.update_metadata(path, mirror(meta, new_state, "data"))
+        result.update(changed=True, state=outcome)
+        return new_state, "data"
+
+    def repair_mirror():
+        """No transition: write the metadata only if the given facts or the state mirror disagree."""
+        wanted = mirror(meta if given else stored_meta, state, source)
+        if wanted != stored_meta:
+            store.update_metadata(path, wanted)
+            result["changed"] = True
+
+    if not all(data.get(f) for f in fields):
         if kind == "autotask" and params["generate"]:
             data["secret"] = generate_secret(params["secret_length"])
-            meta.update(created_at=now(), rotation_phase="none")
-            store.write(path, data, meta)
-            result.update(changed=True, state="generated")
+            state, source = commit({"rotation_phase": "none", "created_at": now()}, "generated")
         else:
             result["state"] = "awaiting_secret"
             what = "the API user's secret (field secret)" if kind == "autotask" else \
@@ -52,47 +130,46 @@ def ensure(params, store):
                                                values={"path": ref}, instructions=[
                 "Store %s at %s as soon as the PSA shows it." % (what, ref),
                 "The next run verifies it and records the registration state."]))
-            if params.get("metadata") and data:
-                store.update_metadata(path, meta)
-            result.update(phase="none", metadata=meta, fields=sorted(k for k in data if data.get(k)))
+            if data:
+                repair_mirror()
+            result.update(phase="none", metadata=mirror(meta, state, source), fields=_fields(data))
             return result
-    phase = meta.get("rotation_phase") or "none"
-    age = age_days(meta.get("rotated_at") or meta.get("created_at"))
+    phase = state.get("rotation_phase") or "none"
+    age = age_days(state.get("rotated_at") or state.get("created_at"))
     wants_rotation = params["rotate"] or (params.get("max_age_days") and age is not None and age > params["max_age_days"])
-    if phase == "none" and wants_rotation and result.get("state") != "generated":
+    if result.get("state") == "generated":
+        pass
+    elif phase == "none" and wants_rotation:
         if kind == "autotask":
             data["pending_secret"] = generate_secret(params["secret_length"])
-        meta.update(rotation_phase="pending", rotation_started_at=now())
-        phase = "pending"
-        store.write(path, data, meta)
-        result.update(changed=True, state="rotation_started")
+        state, source = commit(dict(state, rotation_phase="pending", rotation_started_at=now()), "rotation_started")
     elif phase == "pending" and params["rotation_verified"] and _pending_present(kind, data):
         for f in fields:
             data["previous_" + f] = data[f]
             data[f] = data.pop("pending_" + f)
-        meta.update(rotation_phase="promoted", promoted_at=now())
-        phase = "promoted"
-        store.write(path, data, meta)
-        result.update(changed=True, state="rotation_promoted")
+        state, source = commit(dict(state, rotation_phase="promoted", promoted_at=now()), "rotation_promoted")
     elif phase == "promoted" and (params["registration_updated"] or _all_registrations_current(kind, data, meta)):
         for f in fields:
             data.pop("previous_" + f, None)
-        meta.update(rotation_phase="none", rotated_at=now())
-        meta.pop("rotation_started_at", None)
-        phase = "none"
-        store.write(path, data, meta)
-        result.update(changed=True, state="rotation_completed")
-    elif params.get("metadata") and not result["changed"] and meta != stored_meta:
-        store.update_metadata(path, meta)
-        result["changed"] = True
+        new_state = dict(state, rotation_phase="none", rotated_at=now())
+        new_state.pop("rotation_started_at", None)
+        state, source = commit(new_state, "rotation_completed")
+    else:
+        repair_mirror()
+    phase = state.get("rotation_phase") or "none"
+    meta = mirror(meta, state, source)
     result.setdefault("state", "current")
     result["phase"] = phase
     result["manual_steps"].extend(rotation_steps(kind, phase, meta, ref, data))
     result["metadata"] = meta
-    result["fields"] = sorted(k for k in data if data.get(k))
+    result["fields"] = _fields(data)
     result["age_days"] = None if age is None else round(age, 2)
     result["fingerprint"] = current_fingerprint(kind, data)
     return result
+
+
+def _fields(data):
+    return sorted(k for k in data if data.get(k) and k not in STATE_KEYS)
 
 
 def _all_registrations_current(kind, data, meta):
@@ -106,6 +183,10 @@ def _all_registrations_current(kind, data, meta):
 
 def _pending_present(kind, data):
     return all(data.get("pending_" + f) for f in FIELDS[kind])
+
+
+def _previous_present(kind, data):
+    return any(data.get("previous_" + f) for f in FIELDS[kind])
 
 
 def rotation_steps(kind, phase, meta, ref, data):

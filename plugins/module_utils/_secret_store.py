@@ -5,12 +5,18 @@
 # This module util is PRIVATE to the msp.psa collection. It may change without notice.
 """The secret store of record: HashiCorp Vault / OpenBao KV v2 through hvac. Values never leave this
 layer except to the caller that asked for them; metadata (who, where, when, registration state) is kept
-in the secret's custom metadata. Check mode reads and predicts, never writes."""
+in the secret's custom metadata. Check mode reads and predicts, never writes.
+
+Writes that must not be lost or doubled are one KV v2 data write with check-and-set (``cas`` = the
+version that was read): :meth:`SecretStore.read_record` returns the version, :meth:`SecretStore.write_data`
+raises :class:`StoreConflict` when another writer got there first. Custom metadata cannot be written in
+the same request, so callers keep their state of record in the data and use the metadata as a mirror."""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import collections
 import datetime
 import hashlib
 import secrets
@@ -67,12 +73,33 @@ def fingerprint(*values):
     return hashlib.sha256("\0".join(v or "" for v in values).encode("utf-8")).hexdigest()[:16]
 
 
+Record = collections.namedtuple("Record", ["data", "metadata", "version"])
+"""One read of a KV v2 path: ``data`` (None when nothing is stored), ``metadata`` (the custom metadata,
+a dict) and ``version`` (the current version, 0 when the path has none; the ``cas`` of the next write)."""
+
+
+class StoreConflict(PSAError):
+    """A check-and-set write lost: another writer changed the path after we read it."""
+
+    def __init__(self, ref):
+        super(StoreConflict, self).__init__("Secret store: another run is changing %s; run again." % ref,
+                                            kind="store_conflict",
+                                            fix="Another converge of this tenant wrote the same path at the same time; "
+                                                "run again when it has finished (the tenant_lock module serialises runs).")
+        self.ref = ref
+
+
+def _is_cas_mismatch(exc):
+    text = " ".join([str(exc)] + [str(e) for e in (getattr(exc, "errors", None) or [])])
+    return "check-and-set" in text
+
+
 class SecretStore:
-    def __init__(self, url, token, mount="secret", namespace=None, verify=True, check_mode=False):
-        if not HAS_HVAC:
+    def __init__(self, url, token, mount="secret", namespace=None, verify=True, check_mode=False, client=None):
+        if client is None and not HAS_HVAC:
             raise PSAError("The Python library hvac is required to use the secret store.", kind="dependency",
                            fix="pip install hvac (community.hashi_vault needs it too).")
-        self.client = hvac.Client(url=url, token=token, namespace=namespace, verify=verify)
+        self.client = client or hvac.Client(url=url, token=token, namespace=namespace, verify=verify)
         self.mount = mount
         self.check_mode = check_mode
         self.url = url
@@ -92,26 +119,46 @@ class SecretStore:
 
     def read(self, path):
         """(data, custom_metadata) or (None, {}) when the path holds nothing."""
+        record = self.read_record(path)
+        return record.data, record.metadata
+
+    def read_record(self, path):
+        """The latest version's data, the custom metadata and the version number (see :class:`Record`)."""
         try:
             resp = self.client.secrets.kv.v2.read_secret_version(path=path, mount_point=self.mount,
                                                                  raise_on_deleted_version=False)
         except hvac.exceptions.InvalidPath:
-            return None, {}
+            return Record(None, {}, 0)
         except (hvac.exceptions.VaultError, IOError, OSError) as exc:
             raise self._wrap("reading", path, exc)
         data = (resp.get("data") or {}).get("data")
-        meta = ((resp.get("data") or {}).get("metadata") or {}).get("custom_metadata") or {}
-        return data, dict(meta)
+        version_meta = (resp.get("data") or {}).get("metadata") or {}
+        return Record(data, dict(version_meta.get("custom_metadata") or {}), int(version_meta.get("version") or 0))
 
-    def write(self, path, data, metadata):
+    def write_data(self, path, data, cas=None):
+        """One KV v2 data write, the commit point of a change. With ``cas`` (the version read, 0 for a path
+        that has none) it succeeds only if nobody wrote in between, else raises :class:`StoreConflict`.
+        Returns the new version (None in check mode, which writes nothing)."""
         if self.check_mode:
-            return
+            return None
         try:
-            self.client.secrets.kv.v2.create_or_update_secret(path=path, secret=data, mount_point=self.mount)
-            self.client.secrets.kv.v2.update_metadata(path=path, mount_point=self.mount,
-                                                      custom_metadata=dict((k, str(v)) for k, v in metadata.items()))
+            resp = self.client.secrets.kv.v2.create_or_update_secret(path=path, secret=data, cas=cas,
+                                                                     mount_point=self.mount)
+        except hvac.exceptions.InvalidRequest as exc:
+            if cas is not None and _is_cas_mismatch(exc):
+                raise StoreConflict(self.ref(path))
+            raise self._wrap("writing", path, exc)
         except (hvac.exceptions.VaultError, IOError, OSError) as exc:
             raise self._wrap("writing", path, exc)
+        try:
+            return int(resp["data"]["version"])
+        except (KeyError, TypeError, ValueError):
+            return None
+
+    def write(self, path, data, metadata, cas=None):
+        """The data (the commit point, check-and-set when ``cas`` is given), then the metadata."""
+        self.write_data(path, data, cas)
+        self.update_metadata(path, metadata)
 
     def update_metadata(self, path, metadata):
         if self.check_mode:
