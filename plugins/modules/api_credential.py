@@ -141,30 +141,24 @@ manual_steps:
   elements: dict
 """
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-
 from ansible_collections.msp.psa.plugins.module_utils._credential import ensure
-from ansible_collections.msp.psa.plugins.module_utils._http import PSAError
-from ansible_collections.msp.psa.plugins.module_utils._secret_store import (
-    HAS_HVAC, HVAC_IMPORT_ERROR, STORE_SPEC, SecretStore)
+from ansible_collections.msp.psa.plugins.module_utils._module import run_module
+from ansible_collections.msp.psa.plugins.module_utils._secret_store import STORE_SPEC, SecretStore
+
+SPEC = dict(path=dict(type="str", required=True, no_log=False),
+            kind=dict(type="str", required=True, choices=["autotask", "connectwise"]),
+            generate=dict(type="bool", default=True), secret_length=dict(type="int", default=25, no_log=False),
+            metadata=dict(type="dict"), rotate=dict(type="bool", default=False),
+            max_age_days=dict(type="int"), rotation_verified=dict(type="bool", default=False),
+            registration_updated=dict(type="bool", default=False))
+
+
+def run(module, store):
+    return ensure(module.params, store)
 
 
 def main():
-    spec = dict(STORE_SPEC)
-    spec.update(path=dict(type="str", required=True, no_log=False),
-                kind=dict(type="str", required=True, choices=["autotask", "connectwise"]),
-                generate=dict(type="bool", default=True), secret_length=dict(type="int", default=25, no_log=False),
-                metadata=dict(type="dict"), rotate=dict(type="bool", default=False),
-                max_age_days=dict(type="int"), rotation_verified=dict(type="bool", default=False),
-                registration_updated=dict(type="bool", default=False))
-    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
-    if not HAS_HVAC:
-        module.fail_json(msg=missing_required_lib("hvac"), exception=HVAC_IMPORT_ERROR)
-    try:
-        result = ensure(module.params, SecretStore.from_params(module.params, module.check_mode))
-    except PSAError as exc:
-        module.fail_json(**exc.to_fail_json())
-    module.exit_json(**result)
+    run_module([STORE_SPEC, SPEC], run, client=SecretStore.from_params, requires=("hvac",))
 
 
 if __name__ == "__main__":

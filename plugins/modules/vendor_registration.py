@@ -151,44 +151,42 @@ manual_steps:
   elements: dict
 """
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.msp.psa.plugins.module_utils._credential import registration
-from ansible_collections.msp.psa.plugins.module_utils._http import HAS_URLLIB3, HTTPClient, PSAError
-from ansible_collections.msp.psa.plugins.module_utils._secret_store import (
-    HAS_HVAC, HVAC_IMPORT_ERROR, STORE_SPEC, SecretStore)
+from ansible_collections.msp.psa.plugins.module_utils._http import HAS_URLLIB3, URLLIB3_IMPORT_ERROR, HTTPClient
+from ansible_collections.msp.psa.plugins.module_utils._module import run_module
+from ansible_collections.msp.psa.plugins.module_utils._secret_store import STORE_SPEC, SecretStore
 from ansible_collections.msp.psa.plugins.module_utils._vendor_http import VendorHTTP
+
+SPEC = dict(path=dict(type="str", required=True, no_log=False),
+            kind=dict(type="str", required=True, choices=["autotask", "connectwise"]),
+            vendor=dict(type="str", required=True), vendor_name=dict(type="str"),
+            driver=dict(type="str", default="manual", choices=["manual", "http"]),
+            values=dict(type="dict"), steps=dict(type="list", elements="str"), ui_path=dict(type="str"),
+            confirm=dict(type="bool", default=False),
+            http=dict(type="dict", options=dict(
+                base_url=dict(type="str", required=True), provider_id=dict(type="str", required=True),
+                token=dict(type="str", required=True, no_log=True),
+                token_header=dict(type="str", default="x-api-key", no_log=False),
+                validate_certs=dict(type="bool", default=True))))
+
+
+def run(module, store):
+    params = module.params
+    vendor = None
+    if params["driver"] == "http":
+        if not HAS_URLLIB3:  # only the http driver needs urllib3
+            module.fail_json(msg=missing_required_lib("urllib3"), exception=URLLIB3_IMPORT_ERROR)
+        h = params["http"]
+        vendor = VendorHTTP(HTTPClient(validate_certs=h["validate_certs"], retries=2), h["base_url"],
+                            h["provider_id"], h["token"], h["token_header"])
+    return registration(params, store, vendor)
 
 
 def main():
-    spec = dict(STORE_SPEC)
-    spec.update(path=dict(type="str", required=True, no_log=False),
-                kind=dict(type="str", required=True, choices=["autotask", "connectwise"]),
-                vendor=dict(type="str", required=True), vendor_name=dict(type="str"),
-                driver=dict(type="str", default="manual", choices=["manual", "http"]),
-                values=dict(type="dict"), steps=dict(type="list", elements="str"), ui_path=dict(type="str"),
-                confirm=dict(type="bool", default=False),
-                http=dict(type="dict", options=dict(
-                    base_url=dict(type="str", required=True), provider_id=dict(type="str", required=True),
-                    token=dict(type="str", required=True, no_log=True),
-                    token_header=dict(type="str", default="x-api-key", no_log=False),
-                    validate_certs=dict(type="bool", default=True))))
-    module = AnsibleModule(argument_spec=spec, supports_check_mode=True, required_if=[("driver", "http", ["http"])])
-    if not HAS_HVAC:
-        module.fail_json(msg=missing_required_lib("hvac"), exception=HVAC_IMPORT_ERROR)
-    if module.params["driver"] == "http" and not HAS_URLLIB3:
-        module.fail_json(msg=missing_required_lib("urllib3"))
-    try:
-        store = SecretStore.from_params(module.params, module.check_mode)
-        vendor = None
-        if module.params["driver"] == "http":
-            h = module.params["http"]
-            vendor = VendorHTTP(HTTPClient(validate_certs=h["validate_certs"], retries=2), h["base_url"],
-                                h["provider_id"], h["token"], h["token_header"])
-        result = registration(module.params, store, vendor)
-    except PSAError as exc:
-        module.fail_json(**exc.to_fail_json())
-    module.exit_json(**result)
+    run_module([STORE_SPEC, SPEC], run, client=SecretStore.from_params, requires=("hvac",),
+               required_if=[("driver", "http", ["http"])])
 
 
 if __name__ == "__main__":
