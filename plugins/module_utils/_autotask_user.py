@@ -12,14 +12,18 @@ __metaclass__ = type
 
 from ansible_collections.msp.psa.plugins.module_utils._autotask import (
     API_USER_LICENSE, UI_RESOURCES, AutotaskClient)
-from ansible_collections.msp.psa.plugins.module_utils._engine import Field, casefold_equal, compare, diff, step
+from ansible_collections.msp.psa.plugins.module_utils._engine import (
+    Field, Provider, casefold_equal, check_choice, check_length, invalid, step)
 from ansible_collections.msp.psa.plugins.module_utils._http import HTTPClient, PSAError, Redactor
 
 SECURITY_TAB = UI_RESOURCES + " > {user} > Security"
 USER_OPTIONS = ("first_name", "last_name", "email", "active", "security_level", "location", "internal_cost",
                 "default_department", "default_role", "integration_vendor", "custom_integration")
+# friendly option -> Resource field; whether the API may write it comes from the database's field metadata
 API_FIELDS = {"first_name": "firstName", "last_name": "lastName", "email": "email", "active": "isActive",
-              "internal_cost": "internalCost"}
+              "internal_cost": "internalCost", "location": "locationID", "security_level": "userType"}
+LENGTH_CHECKED = {"username": "userName", "first_name": "firstName", "last_name": "lastName", "email": "email"}
+NAMED = {"location": "InternalLocations", "default_role": "Roles", "default_department": "Departments"}
 
 USER_SPEC = dict(
     username=dict(type="str", required=True),
@@ -50,75 +54,33 @@ USER_MUTUALLY_EXCLUSIVE = [("integration_vendor", "custom_integration")]
 USER_REQUIRED_TOGETHER = [("default_department", "default_role")]
 
 
-def validate_desired(params):
-    """Bad input fails before anything is sent: name the field and the fix."""
+def check_input(params):
+    """Findings from the declaration alone (before any request): name the field and the fix."""
+    out = []
     username = params["username"]
     local = username.split("@")[0]
     bad = sorted(set(local) & set("@();:[]|\\"))
     if bad:
-        raise PSAError("username %r: the part before the domain may not contain %s." % (username, " ".join(bad)),
-                       kind="invalid_input", fix="Choose a username of letters, digits and . _ - only.")
-    if not (any(c.isalpha() for c in local) and any(c.isdigit() for c in local)):
-        raise PSAError("username %r must contain letters and numbers (an Autotask UI rule)." % username,
-                       kind="invalid_input", fix="Add a digit, for example %s01@..." % local)
+        out.append(invalid("username", "%r: the part before the domain may not contain %s." % (username, " ".join(bad)),
+                           "Choose a username of letters, digits and . _ - only."))
+    elif not (any(c.isalpha() for c in local) and any(c.isdigit() for c in local)):
+        out.append(invalid("username", "%r must contain letters and numbers (an Autotask UI rule)." % username,
+                           "Add a digit, for example %s01@..." % local))
+    for option in ("first_name", "last_name", "email"):
+        if params.get(option) is not None and not str(params[option]).strip():
+            out.append(invalid(option, "is empty; Autotask requires it.", "Set a value or leave the option out."))
+    if params.get("email") and "@" not in params["email"]:
+        out.append(invalid("email", "%r is not an e-mail address." % params["email"], "Use name@domain."))
     if params.get("internal_cost") is not None and params["internal_cost"] < 0:
-        raise PSAError("internal_cost must be zero or more.", kind="invalid_input")
+        out.append(invalid("internal_cost", "must be zero or more.", None))
     if params.get("custom_integration") is False:
-        raise PSAError("custom_integration: set it to true, or set integration_vendor instead.", kind="invalid_input")
+        out.append(invalid("custom_integration", "false is not a tracking identifier.",
+                           "Set it to true, or set integration_vendor instead."))
     if params.get("check_credentials") and params.get("custom_integration") and not (
             params.get("api_user_secret") and params.get("api_user_integration_code")):
-        raise PSAError("check_credentials for a custom integration needs api_user_secret and api_user_integration_code.",
-                       kind="invalid_input", fix="Pass them from the secret store (no_log).")
-
-
-class AutotaskUsers:
-    """Reads and writes API users of one database through one client; caches lookups per run."""
-
-    def __init__(self, client):
-        self.client = client
-        self._names = {}
-
-    def find(self, username):
-        rows = self.client.query("Resources", [{"op": "eq", "field": "userName", "value": username}])
-        return rows[0] if rows else None
-
-    def names(self, entity):
-        """id -> name for Roles, Departments, InternalLocations (one query per entity per run)."""
-        if entity not in self._names:
-            rows = self.client.query(entity, [{"op": "gte", "field": "id", "value": 0}], include_fields=["id", "name"])
-            self._names[entity] = dict((r["id"], r.get("name")) for r in rows)
-        return self._names[entity]
-
-    def id_of(self, entity, name, option):
-        for rid, rname in self.names(entity).items():
-            if casefold_equal(rname, name):
-                return rid
-        raise PSAError("%s: no %s named %r in this database (it has: %s)." % (
-            option, entity[:-1] if not entity.endswith("Locations") else "internal location", name,
-            ", ".join(sorted(str(n) for n in self.names(entity).values())) or "none"),
-            kind="invalid_input", fix="Use one of the listed names, or create it in Autotask first.")
-
-    def to_ansible(self, record, want):
-        """The friendly view of a Resource (labels, not ids); only what ``want`` needs is looked up."""
-        out = {"id": record["id"], "username": record.get("userName"), "first_name": record.get("firstName"),
-               "last_name": record.get("lastName"), "email": record.get("email"), "active": record.get("isActive"),
-               "internal_cost": record.get("internalCost"), "api_user": record.get("licenseType") == API_USER_LICENSE}
-        if want.get("security_level") is not None or want.get("_all"):
-            out["security_level"] = self.client.label("Resources", "userType", record.get("userType"))
-        if want.get("location") is not None or want.get("_all"):
-            out["location"] = self.names("InternalLocations").get(record.get("locationID"))
-        return out
-
-
-def fields_for(username, level_writable):
-    ui = SECURITY_TAB.format(user=username)
-    return [
-        Field("first_name"), Field("last_name"), Field("email", compare=casefold_equal), Field("active"),
-        Field("internal_cost"), Field("location", compare=casefold_equal),
-        Field("security_level", fix="api" if level_writable else "ui", ui_path=ui + " > Security Level",
-              compare=casefold_equal),
-        Field("api_user", fix="ui", ui_path=ui + " (License type: API User; create a New API User instead of a resource)"),
-    ]
+        out.append(invalid("check_credentials", "a login as a custom integration needs api_user_secret and "
+                           "api_user_integration_code.", "Pass them from the secret store (no_log)."))
+    return out
 
 
 def creation_steps(params, zone):
@@ -194,118 +156,208 @@ def permission_check(client, required):
     return missing
 
 
-NOT_LOADED = object()
 
 
-def run(params, client, check_mode, diff_mode, http_factory, record=NOT_LOADED, users=None):
-    """Converge or check one user. A bulk caller passes the ``record`` it already fetched (or None)."""
-    validate_desired(params)
-    users = users or AutotaskUsers(client)
-    want = dict((k, params.get(k)) for k in USER_OPTIONS)
-    username = params["username"]
-    if record is NOT_LOADED:
-        record = users.find(username)
-    result = {"changed": False, "username": username, "drift": [], "manual_steps": [], "unverifiable": []}
-    if record is None:
-        if params["state"] == "absent":
-            result.update(state="absent", api_user=None)
-            return result
-        result.update(state="missing", api_user=None,
-                      manual_steps=creation_steps(params, client.zone_info or {"web_url": None}))
-        result["drift"].append({"field": "exists", "want": True, "have": False, "fix": "ui",
-                                "ui_path": UI_RESOURCES + " > New > New API User"})
-        return result
-    if params["state"] == "absent":
-        want = {"active": False}
-    before = users.to_ansible(record, want)
-    level_writable = want.get("security_level") is not None and not client.field_is_read_only("Resources", "userType")
-    desired = dict(want, api_user=True if params["state"] == "present" else None)
-    drift = compare(fields_for(username, level_writable), desired, before)
-    changes = {}
-    for item in [d for d in drift if d["fix"] == "api"]:
-        name = item["field"]
-        if name in API_FIELDS:
-            changes[API_FIELDS[name]] = item["want"]
-        elif name == "location":
-            changes["locationID"] = users.id_of("InternalLocations", item["want"], "location")
-        elif name == "security_level":
-            level = client.picklist("Resources", "userType").value(item["want"])
-            if level is None:
-                raise PSAError("security_level %r is not a security level of this database (it has: %s)." % (
-                    item["want"], ", ".join(client.picklist("Resources", "userType").labels())), kind="invalid_input")
-            changes["userType"] = level
-    after = before
-    if changes:
-        record = client.update("Resources", record, changes)
-        after = users.to_ansible(record, want)
-        result["changed"] = True
-    # role / department association: the API can create it
-    if params["state"] == "present" and params.get("default_role"):
-        role_id = users.id_of("Roles", params["default_role"], "default_role")
-        dep_id = users.id_of("Departments", params["default_department"], "default_department")
-        assoc = client.children("Resources", record["id"], "RoleDepartments")
-        match = [a for a in assoc if a.get("roleID") == role_id and a.get("departmentID") == dep_id and a.get("isActive")]
-        before["default_role_department"] = _assoc_label(users, assoc)
-        if not match:
-            client.create_child("Resources", record["id"], "RoleDepartments", {
-                "roleID": role_id, "departmentID": dep_id, "isActive": True,
-                "isDefault": not any(a.get("isDefault") for a in assoc), "isDepartmentLead": False})
-            result["changed"] = True
-            wanted = "%s / %s" % (params["default_role"], params["default_department"])
-            drift.append({"field": "default_role_department", "want": wanted,
-                          "have": before["default_role_department"], "fix": "api"})
-        after = dict(after, default_role_department="%s / %s" % (params["default_role"], params["default_department"]))
-    # what the API cannot see
-    if params.get("integration_vendor") or params.get("custom_integration"):
-        result["unverifiable"].append({
-            "field": "integration_vendor" if params.get("integration_vendor") else "custom_integration",
-            "want": params.get("integration_vendor") or True,
-            "why": "Autotask's REST API does not expose an API user's tracking identifier; only the Autotask UI "
-                   "shows it (%s > API Tracking Identifier)." % SECURITY_TAB.format(user=username)})
-    if params.get("timesheets_not_required") is not None:
-        result["unverifiable"].append({"field": "timesheets_not_required", "want": params["timesheets_not_required"],
-                                       "why": "Not exposed by the REST API; set it in %s." % SECURITY_TAB.format(user=username)})
-    # credentials and permissions
-    if params.get("check_credentials"):
-        outcome = credential_check(http_factory, params, client.base_url.rsplit("V1.0/", 1)[0])
-        result["credentials"] = outcome[0]
-        if outcome[1]:
-            result["credentials_detail"] = outcome[1]
-        if outcome[0] == "valid" and params.get("required_permissions"):
-            result["permissions_missing"] = permission_check(outcome[2], params["required_permissions"])
-    elif params.get("required_permissions"):
-        result["permissions_missing_unchecked"] = ("required_permissions are checked as the API user itself, which "
-                                                   "needs check_credentials and a custom integration.")
-    remaining = [d for d in drift if d["fix"] == "ui"]
-    fixed = [d for d in drift if d["fix"] == "api"]
-    result["drift"] = drift if check_mode else remaining
-    result["fixed"] = [] if check_mode else fixed
-    for d in remaining:
-        result["manual_steps"].append(step("Autotask", "Set %s of %s to %s" % (d["field"], username, d["want"]),
-                                           d.get("ui_path"), values={d["field"]: d["want"]}))
-    if result.get("permissions_missing"):
-        result["manual_steps"].append(step(
-            "Autotask", "Grant the missing permissions to the security level of %s" % username,
-            "Admin > Account Settings & Users > Resources/Users (HR) > Security > Security Levels",
-            values={"missing": ["%s: %s" % (p["entity"], p["action"]) for p in result["permissions_missing"]]}))
-    result["api_user"] = after
-    result["state"] = "drift" if (remaining or result.get("permissions_missing") or
-                                  result.get("credentials") in ("invalid", "locked")) else (
-        "updated" if result["changed"] else "ok")
-    if params["state"] == "absent":
-        result["state"] = "absent"
-    if diff_mode:
-        keys = [k for k in want if want[k] is not None] + (["default_role_department"] if params.get("default_role") else [])
-        result["diff"] = diff(before, after, [k for k in keys if k in before or k in after])
-    return result
+class AutotaskProvider(Provider):
+    """Autotask API users (Resources with license type API User) for the engine: one query reads them
+    all; Resources can be updated, never created, so a missing user becomes the New API User steps."""
+
+    psa = "autotask"
+    psa_label = "Autotask"
+    key = "username"
+    can_create = False
+
+    def __init__(self, client, http_factory=None, own_username=None, ignore_usernames=()):
+        self.client = client
+        self.http_factory = http_factory
+        self.own = (own_username or "").lower()
+        self.ignore = set(u.lower() for u in ignore_usernames or ())
+        self._names = {}
+
+    # -- reads ----------------------------------------------------------------------------------
+    def names(self, entity):
+        """id -> name for Roles, Departments, InternalLocations (one query per entity per run)."""
+        if entity not in self._names:
+            rows = self.client.query(entity, [{"op": "gte", "field": "id", "value": 0}], include_fields=["id", "name"])
+            self._names[entity] = dict((r["id"], r.get("name")) for r in rows)
+        return self._names[entity]
+
+    def id_of(self, entity, name):
+        for rid, rname in self.names(entity).items():
+            if casefold_equal(rname, name):
+                return rid
+        return None
+
+    def metadata(self, option):
+        name = API_FIELDS.get(option) or LENGTH_CHECKED.get(option)
+        for f in self.client.fields("Resources"):
+            if f["name"].lower() == (name or "").lower():
+                return f
+        return {}
+
+    def check_input(self, item):
+        return check_input(item)
+
+    def read_all(self, declared):
+        rows = self.client.query("Resources", [{"op": "eq", "field": "licenseType", "value": API_USER_LICENSE}])
+        found = dict(((r.get("userName") or "").lower(), r) for r in rows)
+        unknown = [d["username"] for d in declared if d["username"].lower() not in found]
+        if unknown:  # maybe not (or no longer) an API user: one more query tells
+            for r in self.client.query("Resources", [{"op": "in", "field": "userName", "value": unknown}]):
+                found[(r.get("userName") or "").lower()] = r
+        return found
+
+    def reread(self, name):
+        rows = self.client.query("Resources", [{"op": "eq", "field": "userName", "value": name}])
+        return rows[0] if rows else None
+
+    # -- validation against the database's own metadata -------------------------------------------
+    def validate(self, item, record):
+        out = []
+        for option, field in LENGTH_CHECKED.items():
+            out += check_length(option, item.get(option), self.metadata(option).get("length"))
+        if item.get("security_level") is not None:
+            out += check_choice("security_level", item["security_level"],
+                                self.client.picklist("Resources", "userType").labels(), "security level")
+        for option, entity in NAMED.items():
+            if item.get(option) is not None:
+                out += check_choice(option, item[option], list(self.names(entity).values()),
+                                    {"location": "internal location", "default_role": "role",
+                                     "default_department": "department"}[option])
+        if record is None and item.get("state") != "absent":
+            for option in ("first_name", "last_name", "email"):
+                if not item.get(option):
+                    out.append(invalid(option, "is needed to create the user (New API User form).", "Declare it."))
+        return out
+
+    # -- compare ----------------------------------------------------------------------------------
+    def want(self, item):
+        want = dict((k, item.get(k)) for k in USER_OPTIONS)
+        want["api_user"] = True
+        return want
+
+    def view(self, record, want):
+        """The friendly view of a Resource (labels, not ids); only what ``want`` needs is looked up."""
+        out = {"id": record["id"], "username": record.get("userName"), "first_name": record.get("firstName"),
+               "last_name": record.get("lastName"), "email": record.get("email"), "active": record.get("isActive"),
+               "internal_cost": record.get("internalCost"), "api_user": record.get("licenseType") == API_USER_LICENSE}
+        if want.get("security_level") is not None:
+            out["security_level"] = self.client.label("Resources", "userType", record.get("userType"))
+        if want.get("location") is not None:
+            out["location"] = self.names("InternalLocations").get(record.get("locationID"))
+        return out
+
+    def fields(self, item):
+        """Writable or not is decided per field from the database's field metadata, at run time."""
+        ui = SECURITY_TAB.format(user=item["username"])
+        out = []
+        for option in ("first_name", "last_name", "email", "active", "internal_cost", "location", "security_level"):
+            if item.get(option) is None and not (option == "active" and item.get("state") == "absent"):
+                continue
+            writable = not self.metadata(option).get("isReadOnly", True)
+            path = ui + (" > Security Level" if option == "security_level" else "")
+            out.append(Field(option, fix="api" if writable else "ui", ui_path=None if writable else path,
+                             compare=casefold_equal if option in ("email", "location", "security_level") else None))
+        out.append(Field("api_user", fix="ui",
+                         ui_path=ui + " (License type: API User; create a New API User instead of a resource)"))
+        return out
+
+    def to_api(self, drift, item):
+        changes = {}
+        for d in drift:
+            option = d["field"]
+            if option == "location":
+                changes["locationID"] = self.id_of("InternalLocations", d["want"])
+            elif option == "security_level":
+                changes["userType"] = self.client.picklist("Resources", "userType").value(d["want"])
+            else:
+                changes[API_FIELDS[option]] = d["want"]
+        return changes
+
+    def missing_steps(self, item):
+        return creation_steps(item, self.client.zone_info or {"web_url": None})
+
+    def extra(self, item, record, before):
+        """Role/department association (the API can create it), what the API cannot read, and the
+        optional login and permission checks (reads only)."""
+        drift, writes, unverifiable, facts = [], [], [], {}
+        username = item["username"]
+        if item.get("default_role"):
+            role_id = self.id_of("Roles", item["default_role"])
+            dep_id = self.id_of("Departments", item["default_department"])
+            assoc = self.client.children("Resources", record["id"], "RoleDepartments")
+            have = _assoc_label(self, assoc)
+            wanted = "%s / %s" % (item["default_role"], item["default_department"])
+            before["default_role_department"] = have
+            if not any(a.get("roleID") == role_id and a.get("departmentID") == dep_id and a.get("isActive") for a in assoc):
+                drift.append({"field": "default_role_department", "want": wanted, "have": have, "fix": "api"})
+                writes.append({"action": "create", "object": "role_department", "field": "default_role_department",
+                               "label": wanted, "role_id": role_id, "department_id": dep_id,
+                               "is_default": not any(a.get("isDefault") for a in assoc)})
+        if item.get("integration_vendor") or item.get("custom_integration"):
+            unverifiable.append({
+                "field": "integration_vendor" if item.get("integration_vendor") else "custom_integration",
+                "want": item.get("integration_vendor") or True,
+                "why": "Autotask's REST API does not expose an API user's tracking identifier; only the Autotask UI "
+                       "shows it (%s > API Tracking Identifier)." % SECURITY_TAB.format(user=username)})
+        if item.get("timesheets_not_required") is not None:
+            unverifiable.append({"field": "timesheets_not_required", "want": item["timesheets_not_required"],
+                                 "why": "Not exposed by the REST API; set it in %s." % SECURITY_TAB.format(user=username)})
+        if item.get("check_credentials"):
+            outcome = credential_check(self.http_factory, item, self.client.base_url.rsplit("V1.0/", 1)[0])
+            facts["credentials"] = outcome[0]
+            if outcome[1]:
+                facts["credentials_detail"] = outcome[1]
+            if outcome[0] == "valid" and item.get("required_permissions"):
+                facts["permissions_missing"] = permission_check(outcome[2], item["required_permissions"])
+        elif item.get("required_permissions"):
+            facts["permissions_missing_unchecked"] = ("required_permissions are checked as the API user itself, which "
+                                                      "needs check_credentials and a custom integration.")
+        if facts.get("permissions_missing"):
+            facts["manual_steps"] = [step(
+                "Autotask", "Grant the missing permissions to the security level of %s" % username,
+                "Admin > Account Settings & Users > Resources/Users (HR) > Security > Security Levels",
+                values={"missing": ["%s: %s" % (p["entity"], p["action"]) for p in facts["permissions_missing"]]})]
+        return drift, writes, unverifiable, facts
+
+    # -- writes -----------------------------------------------------------------------------------
+    def update(self, record, changes):
+        return self.client.update("Resources", record, changes)
+
+    def write(self, write, record):
+        """The role/department association, re-read right before the create (another run may have made it)."""
+        if record.get("id") is not None and not self.client.check_mode:
+            assoc = self.client.children("Resources", record["id"], "RoleDepartments")
+            if any(a.get("roleID") == write["role_id"] and a.get("departmentID") == write["department_id"]
+                   and a.get("isActive") for a in assoc):
+                return False
+            write["is_default"] = not any(a.get("isDefault") for a in assoc)
+        self.client.create_child("Resources", record["id"], "RoleDepartments", {
+            "roleID": write["role_id"], "departmentID": write["department_id"], "isActive": True,
+            "isDefault": write["is_default"], "isDepartmentLead": False})
+        return True
+
+    def orphans(self, records, declared):
+        names = set(d["username"].lower() for d in declared)
+        out = []
+        for name, r in sorted(records.items()):
+            if name in names or name == self.own or name in self.ignore or r.get("licenseType") != API_USER_LICENSE:
+                continue
+            out.append((r, {"name": r.get("userName"), "username": r.get("userName"), "active": r.get("isActive"),
+                            "security_level": self.client.label("Resources", "userType", r.get("userType")),
+                            "first_name": r.get("firstName"), "last_name": r.get("lastName")}))
+        return out
+
+    def deactivate(self, record):
+        self.client.update("Resources", record, {"isActive": False})
 
 
-def _assoc_label(users, assoc):
+def _assoc_label(provider, assoc):
     default = [a for a in assoc if a.get("isDefault")] or assoc
     if not default:
         return None
     a = default[0]
-    return "%s / %s" % (users.names("Roles").get(a.get("roleID")), users.names("Departments").get(a.get("departmentID")))
+    return "%s / %s" % (provider.names("Roles").get(a.get("roleID")), provider.names("Departments").get(a.get("departmentID")))
 
 
 def http_factory_for(params):
@@ -316,54 +368,13 @@ def http_factory_for(params):
     return factory
 
 
-def run_bulk(params, client, check_mode, diff_mode, http_factory):
-    """All declared API users of one database in one call: one query for every API user (which also
-    finds orphans), metadata from the per-database cache, then the per-user logic on preloaded records."""
-    declared = []
-    for user in params["users"]:
-        user = dict(user)
-        validate_desired(user)
-        declared.append(user)
-    by_name = dict((d["username"].lower(), d) for d in declared)
-    if len(by_name) != len(declared):
-        raise PSAError("users: a username is declared twice.", kind="invalid_input")
-    rows = client.query("Resources", [{"op": "eq", "field": "licenseType", "value": API_USER_LICENSE}])
-    found = dict(((r.get("userName") or "").lower(), r) for r in rows)
-    unknown = [d["username"] for d in declared if d["username"].lower() not in found]
-    if unknown:  # maybe not (or no longer) an API user: one more query tells
-        for r in client.query("Resources", [{"op": "in", "field": "userName", "value": unknown}]):
-            found[(r.get("userName") or "").lower()] = r
-    helper = AutotaskUsers(client)
-    results = []
-    for user in declared:
-        result = run(user, client, check_mode, diff_mode, http_factory, record=found.get(user["username"].lower()),
-                     users=helper)
-        result["profile"] = user.get("profile")
-        results.append(result)
-    own = (params.get("autotask_username") or "").lower()
-    ignore = set(u.lower() for u in params.get("ignore_usernames") or [])
-    orphans = []
-    if params.get("report_orphans", True):
-        for name, r in sorted(found.items()):
-            if name in by_name or name == own or name in ignore or r.get("licenseType") != API_USER_LICENSE:
-                continue
-            orphan = {"username": r.get("userName"), "active": r.get("isActive"),
-                      "security_level": client.label("Resources", "userType", r.get("userType")),
-                      "first_name": r.get("firstName"), "last_name": r.get("lastName")}
-            if params.get("inactivate_orphans") and r.get("isActive"):
-                client.update("Resources", r, {"isActive": False})
-                orphan.update(active=False, inactivated=True)
-            orphans.append(orphan)
-    summary = {}
-    for r in results:
-        summary[r["state"]] = summary.get(r["state"], 0) + 1
-    out = {"changed": any(r["changed"] for r in results) or any(o.get("inactivated") for o in orphans),
-           "users": results, "orphans": orphans, "summary": summary,
-           "manual_steps": [dict(s, username=r["username"], profile=r.get("profile"))
-                            for r in results for s in r["manual_steps"]]}
-    if diff_mode:
-        out["diff"] = [dict(r["diff"], before_header=r["username"], after_header=r["username"])
-                       for r in results if r.get("diff")]
-    for r in results:
-        r.pop("diff", None)
-    return out
+def provider_for(params, client):
+    return AutotaskProvider(client, http_factory_for(params), params.get("autotask_username"),
+                            params.get("ignore_usernames"))
+
+
+def run_bulk(params, client, check_mode, diff_mode, http_factory=None):
+    """Every declared user of one database (the fleet drift check's entry point): plan, then apply."""
+    from ansible_collections.msp.psa.plugins.module_utils._engine import converge
+    return converge(provider_for(params, client), params["users"], check_mode, diff_mode, tenant=params.get("name"),
+                    inactivate_orphans=params.get("inactivate_orphans"), report_orphans=params.get("report_orphans", True))

@@ -11,7 +11,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.msp.psa.plugins.module_utils._connectwise import UI_API_MEMBERS, condition
-from ansible_collections.msp.psa.plugins.module_utils._engine import Field, casefold_equal, compare, diff, step
+from ansible_collections.msp.psa.plugins.module_utils._engine import (
+    Field, Provider, casefold_equal, check_choice, invalid, step)
 from ansible_collections.msp.psa.plugins.module_utils._http import PSAError
 
 LEVELS = ("None", "My", "All")
@@ -32,6 +33,8 @@ MEMBER_SPEC = dict(
     notes=dict(type="str"),
     state=dict(type="str", default="present", choices=["present", "absent"]),
 )
+NAME_LENGTHS = {"identifier": 15, "name": 30, "email": 250}  # ConnectWise Member fields (2025.8 schema)
+ROLE_NAME_LENGTH = 30
 PERMISSION_SPEC = dict(type="list", elements="dict", options=dict(
     module=dict(type="str", required=True),
     function=dict(type="str", required=True),
@@ -41,17 +44,27 @@ PERMISSION_SPEC = dict(type="list", elements="dict", options=dict(
     inquire=dict(type="str", choices=list(LEVELS)),
     custom_items=dict(type="list", elements="str"),
 ))
+ROLE_SPEC = dict(type="list", elements="dict", options=dict(name=dict(type="str", required=True),
+                                                            permissions=PERMISSION_SPEC))
 
 
-def validate_member(params):
+def check_input(params):
+    """Findings from the declaration alone (before any request)."""
+    out = []
     ident = params["identifier"]
-    if not ident or len(ident) > 15 or not ident.replace("_", "").replace("-", "").isalnum():
-        raise PSAError("identifier %r must be 1 to 15 letters or digits (ConnectWise Member ID)." % ident,
-                       kind="invalid_input", fix="For Sync 365 the seed uses S365.")
-    if params.get("name") and len(params["name"]) > 30:
-        raise PSAError("name must be at most 30 characters (it has %d)." % len(params["name"]), kind="invalid_input")
-    if params.get("email") and len(params["email"]) > 250:
-        raise PSAError("email must be at most 250 characters.", kind="invalid_input")
+    if not ident or len(ident) > NAME_LENGTHS["identifier"] or not ident.replace("_", "").replace("-", "").isalnum():
+        out.append(invalid("identifier", "%r must be 1 to 15 letters or digits (ConnectWise Member ID)." % ident,
+                           "For Sync 365 the seed uses S365."))
+    for option in ("name", "email"):
+        value = params.get(option)
+        if value is not None and not str(value).strip():
+            out.append(invalid(option, "is empty.", "Set a value or leave the option out."))
+        elif value and len(value) > NAME_LENGTHS[option]:
+            out.append(invalid(option, "must be at most %d characters (it has %d)." % (NAME_LENGTHS[option], len(value)),
+                               "Shorten it."))
+    if params.get("email") and "@" not in params["email"]:
+        out.append(invalid("email", "%r is not an e-mail address." % params["email"], "Use name@domain."))
+    return out
 
 
 def ref_name(ref):
@@ -73,103 +86,218 @@ def member_view(record):
     return out
 
 
-def _department_equal(want, have_pair):
-    return any(casefold_equal(want, h) for h in have_pair if h)
+class ConnectWiseProvider(Provider):
+    """ConnectWise API members for the engine: one list reads them all; the API creates members and
+    security roles (by name; their levels are UI-only, so gaps become UI steps)."""
 
+    psa = "connectwise"
+    psa_label = "ConnectWise"
+    key = "identifier"
+    can_create = True
 
-class References:
-    """Name -> reference object, one list request per table per run, only when a write needs it."""
-
-    def __init__(self, client):
+    def __init__(self, client, own_identifier=None, security_roles=None):
         self.client = client
+        self.own = (own_identifier or "").lower()
+        self.security_roles = security_roles or []
         self._tables = {}
+        self._role_ids = {}      # role name (lower) -> id, filled as roles are found or created
 
-    def _table(self, path):
+    # -- reads ----------------------------------------------------------------------------------
+    def table(self, path):
         if path not in self._tables:
             self._tables[path] = self.client.list(path)
         return self._tables[path]
 
-    def resolve(self, option, value):
-        if value is None:
-            return None
+    def check_input(self, item):
+        return check_input(item)
+
+    def read_all(self, declared):
+        return dict((r["identifier"].lower(), r) for r in self.client.list("system/apiMembers"))
+
+    def reread(self, name):
+        rows = self.client.list("system/apiMembers", condition("identifier", "=", name))
+        return rows[0] if rows else None
+
+    def find_role(self, name):
+        rows = self.client.list("system/securityroles", condition("name", "=", name))
+        if rows:
+            self._role_ids[name.lower()] = rows[0]["id"]
+        return rows[0] if rows else None
+
+    # -- shared objects: the security roles --------------------------------------------------------
+    def plan_shared(self, declared):
+        plans = []
+        for role in self.security_roles:
+            validate_role_name(role["name"])
+            plans.append(plan_role(self, role["name"], role.get("permissions")))
+        return plans
+
+    def apply_shared(self, shared, check_mode):
+        return apply_role(self, shared, check_mode)
+
+    def planned_role(self, name):
+        return any(casefold_equal(s["name"], name) for s in self.security_roles)
+
+    # -- validation -------------------------------------------------------------------------------
+    def candidates(self, option):
         if option == "security_role":
-            rows = self.client.list("system/securityroles", condition("name", "=", value))
-        elif option == "default_department":
-            rows = [d for d in self._table("system/departments")
+            return [r.get("name") for r in self.table("system/securityroles")]
+        if option == "default_department":
+            return [d.get("identifier") for d in self.table("system/departments")] + \
+                [d.get("name") for d in self.table("system/departments")]
+        return [d.get("name") for d in self.table("system/locations")]
+
+    def validate(self, item, record):
+        """References are checked where a write needs them (a create, or a value that differs); one that
+        already matches the record exists by definition, so a steady-state check costs no lookup."""
+        out = []
+        have = member_view(record) if record is not None else {}
+        for option in ("security_role", "default_department", "default_location", "security_location"):
+            value = item.get(option)
+            if value is None or item.get("state") == "absent":
+                continue
+            if record is not None and (casefold_equal(value, have.get(option)) or (
+                    option == "default_department" and casefold_equal(value, have.get("default_department_identifier")))):
+                continue
+            if option == "security_role" and self.planned_role(value):
+                continue
+            out += check_choice(option, value, self.candidates(option), option.replace("_", " "))
+        return out
+
+    # -- compare ----------------------------------------------------------------------------------
+    def want(self, item):
+        want = dict((k, item.get(k)) for k in ("name", "email", "notes") + tuple(MEMBER_REFS))
+        want["active"] = True
+        return want
+
+    def view(self, record, want):
+        return member_view(record)
+
+    def predict(self, item):
+        out = dict((k, v) for k, v in self.want(item).items() if v is not None)
+        out.update(identifier=item["identifier"], name=item.get("name") or item["identifier"])
+        return out
+
+    def fields(self, item):
+        out = [Field("name"), Field("email", compare=casefold_equal), Field("notes"), Field("active"),
+               Field("default_department", compare=casefold_equal, aliases=("default_department_identifier",))]
+        out += [Field(o, compare=casefold_equal) for o in MEMBER_REFS if o != "default_department"]
+        return out
+
+    def reference(self, option, value):
+        """Name -> reference object; a role this run creates is resolved when the write happens."""
+        if option == "security_role":
+            if value.lower() not in self._role_ids:
+                rows = [r for r in self.table("system/securityroles") if casefold_equal(r.get("name"), value)]
+                if rows:
+                    self._role_ids[value.lower()] = rows[0]["id"]
+                elif self.planned_role(value):
+                    return {"_role": value}
+            return {"id": self._role_ids[value.lower()]}
+        if option == "default_department":
+            rows = [d for d in self.table("system/departments")
                     if casefold_equal(d.get("identifier"), value) or casefold_equal(d.get("name"), value)]
         elif option in ("default_location", "security_location"):
-            rows = [d for d in self._table("system/locations") if casefold_equal(d.get("name"), value)]
+            rows = [d for d in self.table("system/locations") if casefold_equal(d.get("name"), value)]
         else:  # structure level and time zone: by id when numeric, else by name
             return {"id": int(value)} if str(value).isdigit() else {"name": value}
-        if not rows:
-            raise PSAError("%s: ConnectWise has no %s named %r." % (option, option.replace("_", " "), value),
-                           kind="invalid_input", fix="Use an existing name, or create it in ConnectWise first.")
         return {"id": rows[0]["id"]}
 
+    def _resolve(self, body):
+        """Fill in the id of a role created earlier in this run (a name in check mode)."""
+        for key, value in list(body.items()):
+            if isinstance(value, dict) and "_role" in value:
+                rid = self._role_ids.get(value["_role"].lower())
+                body[key] = {"id": rid} if rid is not None else {"name": value["_role"]}
+        return body
 
-def ensure_member(params, client, check_mode, diff_mode, preloaded=None, refs=None):
-    validate_member(params)
-    ident = params["identifier"]
-    rows = preloaded if preloaded is not None else client.list("system/apiMembers", condition("identifier", "=", ident))
-    record = rows[0] if rows else None
-    refs = refs or References(client)
-    result = {"changed": False, "identifier": ident, "drift": [], "manual_steps": []}
-    before = member_view(record)
-    if record is None:
-        if params["state"] == "absent":
-            result.update(state="absent", api_member=None)
-            return result
-        body = {"identifier": ident, "name": params.get("name") or ident}
-        if params.get("email"):
-            body["emailAddress"] = params["email"]
-        if params.get("notes") is not None:
-            body["notes"] = params["notes"]
+    def to_api(self, drift, item):
+        changes = {}
+        for d in drift:
+            name = d["field"]
+            if name in MEMBER_REFS:
+                changes[MEMBER_REFS[name]] = self.reference(name, d["want"])
+            elif name == "active":
+                changes["inactiveFlag"] = not d["want"]
+            else:
+                changes[{"email": "emailAddress"}.get(name, name)] = d["want"]
+        return changes
+
+    def create_body(self, item):
+        body = {"identifier": item["identifier"], "name": item.get("name") or item["identifier"]}
+        if item.get("email"):
+            body["emailAddress"] = item["email"]
+        if item.get("notes") is not None:
+            body["notes"] = item["notes"]
         for option, key in MEMBER_REFS.items():
-            if params.get(option):
-                body[key] = refs.resolve(option, params[option])
-        created = client.create("system/apiMembers", body)
-        after = member_view(created)
-        if check_mode:
-            after.update(dict((o, params.get(o)) for o in MEMBER_REFS if params.get(o)))
-        result.update(changed=True, state="created", api_member=after)
-        if diff_mode:
-            result["diff"] = {"before": {}, "after": after}
-        return result
-    want = dict((k, params.get(k)) for k in ("name", "email", "notes") + tuple(MEMBER_REFS))
-    want["active"] = False if params["state"] == "absent" else True
-    if params["state"] == "absent":
-        want = {"active": False}
-    fields = [Field("name"), Field("email", compare=casefold_equal), Field("notes"), Field("active"),
-              Field("default_department", compare=lambda w, h: _department_equal(w, (h, before.get("default_department_identifier"))))]
-    fields += [Field(o, compare=casefold_equal) for o in MEMBER_REFS if o != "default_department"]
-    drift = compare(fields, want, before)
-    changes = {}
-    for item in drift:
-        name = item["field"]
-        if name in MEMBER_REFS:
-            changes[MEMBER_REFS[name]] = refs.resolve(name, item["want"])
-        elif name == "active":
-            changes["inactiveFlag"] = not item["want"]
-        else:
-            changes[{"email": "emailAddress"}.get(name, name)] = item["want"]
-    after = before
-    if changes:
-        updated = client.patch("system/apiMembers/%d" % record["id"], record, changes)
-        after = member_view(updated)
-        if check_mode:
-            after.update(dict((d["field"], d["want"]) for d in drift))
-        result["changed"] = True
-    result["api_member"] = after
-    result["drift"] = drift if check_mode else []
-    result["fixed"] = [] if check_mode else drift
-    result["state"] = "absent" if params["state"] == "absent" else ("updated" if changes else "ok")
-    if diff_mode:
-        keys = [k for k, v in want.items() if v is not None]
-        result["diff"] = diff(before, after, keys)
-    return result
+            if item.get(option):
+                body[key] = self.reference(option, item[option])
+        return body
+
+    # -- writes -----------------------------------------------------------------------------------
+    def create(self, body):
+        return self.client.create("system/apiMembers", self._resolve(dict(body)))
+
+    def update(self, record, changes):
+        return self.client.patch("system/apiMembers/%d" % record["id"], record, self._resolve(dict(changes)))
+
+    def orphans(self, records, declared):
+        names = set(d["identifier"].lower() for d in declared)
+        out = []
+        for name, r in sorted(records.items()):
+            if name in names or name == self.own:
+                continue
+            out.append((r, {"name": r["identifier"], "identifier": r["identifier"], "active": not r.get("inactiveFlag"),
+                            "security_role": ref_name(r.get("securityRole"))}))
+        return out
+
+    def deactivate(self, record):
+        self.client.patch("system/apiMembers/%d" % record["id"], record, {"inactiveFlag": True})
 
 
 # -- security roles ------------------------------------------------------------------------------
+def plan_role(provider, name, permissions):
+    """Find the role by name (read), compare its levels; nothing is written here."""
+    role = provider.find_role(name)
+    settings = provider.client.list("system/securityRoles/%d/settings" % role["id"]) if role else []
+    if role is None:  # every wanted level is a gap until the admin sets it
+        gaps = [{"module": p["module"], "function": p["function"], "level": short, "want": p[short], "have": "None",
+                 "problem": "missing"} for p in permissions or [] for short, dummy in LEVEL_KEYS
+                if p.get(short) not in (None, "None")]
+        gaps += [{"module": p["module"], "function": p["function"], "level": "customize", "want": p["custom_items"],
+                  "have": [], "problem": "missing"} for p in permissions or [] if p.get("custom_items")]
+        unverifiable = []
+    else:
+        gaps, unverifiable = compare_permissions(settings, permissions)
+    return {"kind": "security_role", "name": name, "action": "none" if role else "create",
+            "role": {"id": role.get("id"), "name": role.get("name", name)} if role else {"id": None, "name": name},
+            "permissions": permissions, "permissions_missing": gaps, "unverifiable": unverifiable,
+            "manual_steps": permission_steps(name, gaps)}
+
+
+def apply_role(provider, shared, check_mode):
+    result = dict(shared, changed=False)
+    result.pop("permissions", None)
+    if shared["action"] == "create":
+        fresh = None if check_mode else provider.find_role(shared["name"])
+        if fresh is None:  # not created meanwhile by another run
+            role = provider.client.create("system/securityroles", {"name": shared["name"]})
+            if role.get("id") is not None:
+                provider._role_ids[shared["name"].lower()] = role["id"]
+            result.update(changed=True, role={"id": role.get("id"), "name": shared["name"]})
+        else:
+            result.update(adopted=True, role={"id": fresh["id"], "name": fresh.get("name")})
+    gaps = result["permissions_missing"]
+    result["state"] = "drift" if gaps else ("created" if result["changed"] else "ok")
+    return result
+
+
+def validate_role_name(name):
+    if not name or len(name) > ROLE_NAME_LENGTH:
+        raise PSAError("security role name %r must be 1 to %d characters." % (name, ROLE_NAME_LENGTH),
+                       kind="invalid_input", fix="Shorten the name.")
+
+
 def compare_permissions(settings, wanted):
     """Each wanted level that the role's settings do not have: (missing|excess) with the UI path."""
     index = dict(((s.get("moduleName", "").lower(), s.get("moduleFunctionName", "").lower()), s) for s in settings)
@@ -221,42 +349,6 @@ def permission_steps(role_name, gaps):
     return steps
 
 
-def ensure_role(params, client, check_mode):
-    name = params["name"]
-    if len(name) > 30:
-        raise PSAError("name must be at most 30 characters.", kind="invalid_input")
-    rows = client.list("system/securityroles", condition("name", "=", name))
-    role = rows[0] if rows else None
-    result = {"changed": False, "name": name, "manual_steps": [], "permissions_missing": [], "unverifiable": []}
-    if params["state"] == "absent":
-        if role is not None:
-            if not check_mode:
-                client.call("DELETE", "system/securityroles/%d" % role["id"])
-            result["changed"] = True
-        result.update(state="absent", role=None)
-        return result
-    settings = []
-    if role is None:
-        role = client.create("system/securityroles", {"name": name})
-        result["changed"] = True
-    if role.get("id") is not None:
-        settings = client.list("system/securityRoles/%d/settings" % role["id"])
-    gaps, unverifiable = compare_permissions(settings, params.get("permissions"))
-    if role.get("id") is None:  # check mode, role not created: every wanted level is a gap
-        gaps, unverifiable = compare_permissions([], [])[0], []
-        for perm in params.get("permissions") or []:
-            for short, dummy in LEVEL_KEYS:
-                if perm.get(short) not in (None, "None"):
-                    gaps.append({"module": perm["module"], "function": perm["function"], "level": short,
-                                 "want": perm[short], "have": "None", "problem": "missing"})
-    result["role"] = {"id": role.get("id"), "name": role.get("name", name)}
-    result["permissions_missing"] = gaps
-    result["unverifiable"] = unverifiable
-    result["manual_steps"] = permission_steps(name, gaps)
-    result["state"] = "drift" if gaps else ("created" if result["changed"] else "ok")
-    return result
-
-
 # -- API keys ------------------------------------------------------------------------------------
 def key_steps(identifier, description, store_path):
     lines = ["In ConnectWise PSA, go to %s, open %s." % (UI_API_MEMBERS, identifier),
@@ -273,40 +365,12 @@ def key_steps(identifier, description, store_path):
                  instructions=lines, secret_refs={"api_key": store_path} if store_path else None)]
 
 
+def provider_for(params, client):
+    return ConnectWiseProvider(client, params.get("own_identifier"), params.get("security_roles"))
+
+
 def ensure_members(params, client, check_mode, diff_mode):
-    """All declared API members of one company in one call: one list request, then the per-member logic."""
-    declared = [dict(m) for m in params["members"]]
-    for m in declared:
-        validate_member(m)
-    rows = client.list("system/apiMembers")
-    by_ident = dict((r["identifier"].lower(), r) for r in rows)
-    refs = References(client)
-    results = []
-    for member in declared:
-        preloaded = [by_ident[member["identifier"].lower()]] if member["identifier"].lower() in by_ident else []
-        result = ensure_member(member, client, check_mode, diff_mode, preloaded=preloaded, refs=refs)
-        result["profile"] = member.get("profile")
-        results.append(result)
-    declared_ids = set(m["identifier"].lower() for m in declared)
-    own = (params.get("own_identifier") or "").lower()
-    orphans = []
-    for r in sorted(rows, key=lambda x: x["identifier"].lower()):
-        if r["identifier"].lower() in declared_ids or r["identifier"].lower() == own:
-            continue
-        orphan = {"identifier": r["identifier"], "active": not r.get("inactiveFlag"),
-                  "security_role": ref_name(r.get("securityRole"))}
-        if params.get("inactivate_orphans") and orphan["active"]:
-            client.patch("system/apiMembers/%d" % r["id"], r, {"inactiveFlag": True})
-            orphan.update(active=False, inactivated=True)
-        orphans.append(orphan)
-    summary = {}
-    for r in results:
-        summary[r["state"]] = summary.get(r["state"], 0) + 1
-    out = {"changed": any(r["changed"] for r in results) or any(o.get("inactivated") for o in orphans),
-           "members": results, "orphans": orphans, "summary": summary}
-    if diff_mode:
-        out["diff"] = [dict(r["diff"], before_header=r["identifier"], after_header=r["identifier"])
-                       for r in results if r.get("diff")]
-    for r in results:
-        r.pop("diff", None)
-    return out
+    """Every declared member of one company (the fleet drift check's entry point): plan, then apply."""
+    from ansible_collections.msp.psa.plugins.module_utils._engine import converge
+    return converge(provider_for(params, client), params["members"], check_mode, diff_mode, tenant=params.get("name"),
+                    inactivate_orphans=params.get("inactivate_orphans"))

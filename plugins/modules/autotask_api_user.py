@@ -31,6 +31,7 @@ extends_documentation_fragment:
   - msp.psa.autotask
   - msp.psa.attributes
   - msp.psa.attributes.ACTIONGROUP_AUTOTASK
+  - msp.psa.api_user.AUTOTASK
 attributes:
   check_mode:
     support: full
@@ -39,105 +40,6 @@ attributes:
     support: full
   idempotent:
     support: full
-options:
-  username:
-    description:
-      - The API user's full username, including the database's domain (for example C(wisesync01@yourmsp.example)).
-      - The part before the domain must contain letters and numbers, and no at sign, parentheses, semicolon,
-        colon, square brackets, pipe or backslash (Autotask UI rules).
-    type: str
-    required: true
-  state:
-    description:
-      - V(present) finds, verifies and updates the user; V(absent) deactivates it.
-    type: str
-    choices: [present, absent]
-    default: present
-  first_name:
-    description: First name. Compared and updated only when set.
-    type: str
-  last_name:
-    description: Last name.
-    type: str
-  email:
-    description: Email address (compared case-insensitively).
-    type: str
-  active:
-    description: Whether the user is active.
-    type: bool
-  security_level:
-    description:
-      - Security level by its label, for example C(API User (system)). Labels are mapped to this database's
-        ids through C(Resources/entityInformation/fields).
-      - Autotask sets it in the UI only; a difference is reported as drift with the UI path.
-    type: str
-  location:
-    description: Primary internal location, by name.
-    type: str
-  internal_cost:
-    description: Internal cost (burden rate).
-    type: float
-  default_department:
-    description: Default department by name (with O(default_role)); a missing association is created.
-    type: str
-  default_role:
-    description: Default role by name (with O(default_department)).
-    type: str
-  integration_vendor:
-    description:
-      - The integration vendor label the user's API tracking identifier must be (for example C(Wise-Sync)).
-      - Used in the creation steps; the REST API cannot read it back (see RV(unverifiable)).
-    type: str
-  custom_integration:
-    description:
-      - The user has a Custom (Internal Integration) tracking identifier. Mutually exclusive with
-        O(integration_vendor).
-    type: bool
-  timesheets_not_required:
-    description: Used in the creation steps ("Resource is not required to submit timesheets"); not readable by the API.
-    type: bool
-  secret_store_path:
-    description:
-      - Where the user's secret waits in the secret store (for example C(secret/msp/northwind/autotask/wise_sync)).
-        The steps cite this path, never a secret value.
-    type: str
-  when_missing:
-    description:
-      - V(report) returns the creation steps with C(changed=false), so a fleet run collects every tenant's
-        steps in one pass; V(fail) fails the task with the steps.
-    type: str
-    choices: [report, fail]
-    default: report
-  check_credentials:
-    description:
-      - Log in once as the API user with O(api_user_secret) and O(api_user_integration_code) and report
-        RV(credentials). Possible only for custom integrations, whose tracking identifier the admin has; for
-        an integration-vendor user the module reports C(not_possible) and never probes, since failed logins
-        count towards Autotask's lockout.
-    type: bool
-    default: false
-  api_user_secret:
-    description: The API user's secret, for O(check_credentials). Never logged or returned.
-    type: str
-  api_user_integration_code:
-    description: The API user's own tracking identifier (custom integrations), for O(check_credentials).
-    type: str
-  required_permissions:
-    description:
-      - Entity and action pairs the integration needs. Checked as the API user itself through
-        C(entityInformation) after a valid credential check; missing ones are returned in RV(permissions_missing).
-    type: list
-    elements: dict
-    suboptions:
-      entity:
-        description: Entity path, for example C(Contracts).
-        type: str
-        required: true
-      action:
-        description: Action needed.
-        type: str
-        required: true
-        choices: [query, create, update, delete]
 """
 
 EXAMPLES = r"""
@@ -188,7 +90,18 @@ state:
   returned: always
   type: str
   sample: drift
-api_user:
+name:
+  description: The API user's username (the natural key; the same key as C(identifier) of M(msp.psa.connectwise_api_member)).
+  returned: always
+  type: str
+  sample: wisesync01@northwind-msp.example
+plan:
+  description: The writes the run intended (and, outside check mode, made), from the plan made before any write.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"action": "update", "object": "user", "name": "wisesync01@northwind-msp.example", "fields": ["last_name"]}]
+record:
   description: The user as the module sees it after this run (labels, not ids); predicted in check mode. No secrets.
   returned: when the user exists
   type: dict
@@ -243,13 +156,14 @@ diff:
 
 from ansible_collections.msp.psa.plugins.module_utils._autotask import AUTH_SPEC, AutotaskClient
 from ansible_collections.msp.psa.plugins.module_utils._autotask_user import (
-    USER_MUTUALLY_EXCLUSIVE, USER_REQUIRED_TOGETHER, USER_SPEC, http_factory_for, run)
+    USER_MUTUALLY_EXCLUSIVE, USER_REQUIRED_TOGETHER, USER_SPEC, provider_for)
+from ansible_collections.msp.psa.plugins.module_utils._engine import converge_one
 from ansible_collections.msp.psa.plugins.module_utils._http import PSAError
 from ansible_collections.msp.psa.plugins.module_utils._module import run_module
 
 
 def converge(module, client):
-    result = run(module.params, client, module.check_mode, module._diff, http_factory_for(module.params))
+    result = converge_one(provider_for(module.params, client), module.params, module.check_mode, module._diff)
     if result["state"] == "missing" and module.params["when_missing"] == "fail":
         raise PSAError("The Autotask API user %s does not exist." % module.params["username"], kind="missing",
                        fix="Do the manual_steps (New API User), then run again.", result=result)

@@ -16,6 +16,9 @@ description:
     database (license type API User), which also reveals the orphans (API users nobody declared); the field
     metadata comes from the per-database on-disk cache. In steady state a check costs one request per
     database besides the zone lookup, which is cached too.
+  - The run plans first (all reads; the whole declaration validated against the database's own field
+    metadata, security levels, names and lengths; the list of intended writes) and then applies the plan.
+    Any validation error fails the task naming the user, the option and the fix, with nothing written.
   - Each declared user is then handled exactly as M(msp.psa.autotask_api_user) does (same options, same
     result per user), so the singular module stays for single-user use.
 author:
@@ -24,6 +27,7 @@ extends_documentation_fragment:
   - msp.psa.autotask
   - msp.psa.attributes
   - msp.psa.attributes.ACTIONGROUP_AUTOTASK
+  - msp.psa.api_user.AUTOTASK_USERS
 attributes:
   check_mode:
     support: full
@@ -32,14 +36,9 @@ attributes:
   idempotent:
     support: full
 options:
-  users:
-    description:
-      - The declared API users, each a dict with the options of M(msp.psa.autotask_api_user) (except the
-        connection options) and an optional C(profile) label for reports. Each is validated like that module's
-        options, before anything is sent; an error names C(users[n].option).
-    type: list
-    elements: dict
-    required: true
+  tenant:
+    description: The tenant these users belong to, named in error messages.
+    type: str
   report_orphans:
     description: Return API users that exist in the database but are not declared (never touched).
     type: bool
@@ -93,36 +92,46 @@ manual_steps:
   returned: always
   type: list
   elements: dict
+plan:
+  description: The intended writes of the plan (created, updated, associated, deactivated).
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"action": "update", "object": "user", "name": "wisesync01@northwind-msp.example", "fields": ["last_name"]}]
+requests:
+  description: HTTP requests this call sent to the PSA.
+  returned: always
+  type: int
+  sample: 1
 """
-
-import copy
-
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.msp.psa.plugins.module_utils._autotask import AUTH_SPEC, AutotaskClient
 from ansible_collections.msp.psa.plugins.module_utils._autotask_user import (
-    USER_MUTUALLY_EXCLUSIVE, USER_REQUIRED_TOGETHER, USER_SPEC, http_factory_for, run_bulk)
-from ansible_collections.msp.psa.plugins.module_utils._engine import validate_items
-from ansible_collections.msp.psa.plugins.module_utils._http import HAS_URLLIB3, URLLIB3_IMPORT_ERROR, PSAError
+    USER_MUTUALLY_EXCLUSIVE, USER_REQUIRED_TOGETHER, USER_SPEC, provider_for)
+from ansible_collections.msp.psa.plugins.module_utils._engine import converge
+from ansible_collections.msp.psa.plugins.module_utils._module import run_module
+
+SPEC = dict(
+    tenant=dict(type="str"),
+    users=dict(type="list", elements="dict", required=True,
+               options=dict(USER_SPEC, profile=dict(type="str")),
+               mutually_exclusive=USER_MUTUALLY_EXCLUSIVE, required_together=USER_REQUIRED_TOGETHER),
+    report_orphans=dict(type="bool", default=True),
+    inactivate_orphans=dict(type="bool", default=False),
+    ignore_usernames=dict(type="list", elements="str", default=[]),
+)
+
+
+def run(module, client):
+    p = module.params
+    result = converge(provider_for(p, client), p["users"], module.check_mode, module._diff, tenant=p["tenant"],
+                      inactivate_orphans=p["inactivate_orphans"], report_orphans=p["report_orphans"])
+    result["requests"] = client.http.requests_sent
+    return result
 
 
 def main():
-    spec = copy.deepcopy(AUTH_SPEC)
-    spec.update(users=dict(type="list", elements="dict", required=True),
-                report_orphans=dict(type="bool", default=True), inactivate_orphans=dict(type="bool", default=False),
-                ignore_usernames=dict(type="list", elements="str", default=[]))
-    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
-    if not HAS_URLLIB3:
-        module.fail_json(msg=missing_required_lib("urllib3"), exception=URLLIB3_IMPORT_ERROR)
-    module.params["users"] = validate_items(module, "users", USER_SPEC, USER_MUTUALLY_EXCLUSIVE, USER_REQUIRED_TOGETHER,
-                                            extra={"profile": dict(type="str")})
-    try:
-        client = AutotaskClient.from_params(module.params, check_mode=module.check_mode)
-        result = run_bulk(module.params, client, module.check_mode, module._diff, http_factory_for(module.params))
-    except PSAError as exc:
-        module.fail_json(**exc.to_fail_json())
-    result["requests"] = client.http.requests_sent
-    module.exit_json(**result)
+    run_module([AUTH_SPEC, SPEC], run, client=AutotaskClient.from_params)
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ extends_documentation_fragment:
   - msp.psa.connectwise
   - msp.psa.attributes
   - msp.psa.attributes.ACTIONGROUP_CONNECTWISE
+  - msp.psa.api_user.CONNECTWISE
 attributes:
   check_mode:
     support: full
@@ -32,43 +33,6 @@ attributes:
     support: full
   idempotent:
     support: full
-options:
-  identifier:
-    description: The Member ID, 1 to 15 letters or digits (for example C(S365)).
-    type: str
-    required: true
-  name:
-    description: Member name, at most 30 characters. Defaults to O(identifier) on creation.
-    type: str
-  email:
-    description: Email address.
-    type: str
-  security_role:
-    description: Security role by name (for example C(Admin) or a custom role).
-    type: str
-  default_department:
-    description: Default department by identifier or name.
-    type: str
-  default_location:
-    description: Default location by name.
-    type: str
-  security_location:
-    description: Security location by name.
-    type: str
-  structure_level:
-    description: Structure level by id, or by name as a reference ConnectWise resolves.
-    type: str
-  time_zone:
-    description: Time zone by id, or by name as a reference ConnectWise resolves.
-    type: str
-  notes:
-    description: Notes on the member.
-    type: str
-  state:
-    description: V(present) creates or updates; V(absent) inactivates.
-    type: str
-    choices: [present, absent]
-    default: present
 """
 
 EXAMPLES = r"""
@@ -94,7 +58,7 @@ state:
   returned: always
   type: str
   sample: created
-api_member:
+record:
   description: The member after this run (predicted in check mode), references by name.
   returned: when the member exists or was created
   type: dict
@@ -116,27 +80,18 @@ diff:
   type: dict
 """
 
-import copy
-
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-
 from ansible_collections.msp.psa.plugins.module_utils._connectwise import AUTH_SPEC, ConnectWiseClient
-from ansible_collections.msp.psa.plugins.module_utils._connectwise_member import MEMBER_SPEC, ensure_member
-from ansible_collections.msp.psa.plugins.module_utils._http import HAS_URLLIB3, URLLIB3_IMPORT_ERROR, PSAError
+from ansible_collections.msp.psa.plugins.module_utils._connectwise_member import MEMBER_SPEC, ConnectWiseProvider
+from ansible_collections.msp.psa.plugins.module_utils._engine import converge_one
+from ansible_collections.msp.psa.plugins.module_utils._module import run_module
+
+
+def run(module, client):
+    return converge_one(ConnectWiseProvider(client), module.params, module.check_mode, module._diff)
 
 
 def main():
-    spec = copy.deepcopy(AUTH_SPEC)
-    spec.update(copy.deepcopy(MEMBER_SPEC))
-    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
-    if not HAS_URLLIB3:
-        module.fail_json(msg=missing_required_lib("urllib3"), exception=URLLIB3_IMPORT_ERROR)
-    try:
-        client = ConnectWiseClient.from_params(module.params, check_mode=module.check_mode)
-        result = ensure_member(module.params, client, module.check_mode, module._diff)
-    except PSAError as exc:
-        module.fail_json(**exc.to_fail_json())
-    module.exit_json(**result)
+    run_module([AUTH_SPEC, MEMBER_SPEC], run, client=ConnectWiseClient.from_params)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ extends_documentation_fragment:
   - msp.psa.connectwise
   - msp.psa.attributes
   - msp.psa.attributes.ACTIONGROUP_CONNECTWISE
+  - msp.psa.api_user.CONNECTWISE_MEMBERS
 attributes:
   check_mode:
     support: full
@@ -30,11 +31,55 @@ attributes:
   idempotent:
     support: full
 options:
-  members:
-    description: The declared API members, each with the options of M(msp.psa.connectwise_api_member) and an optional C(profile).
+  tenant:
+    description: The tenant these members belong to, named in error messages.
+    type: str
+  security_roles:
+    description:
+      - Custom security roles the members use, created by name when missing (before the members that use
+        them) and compared with their permission matrix; levels that differ come back as UI steps, since
+        ConnectWise's API cannot set them. A member's O(members[].security_role) may name a role declared
+        here even when it does not exist yet (check mode predicts its creation).
     type: list
     elements: dict
-    required: true
+    suboptions:
+      name:
+        description: The role's name (at most 30 characters).
+        type: str
+        required: true
+      permissions:
+        description: The role's levels, as O(msp.psa.connectwise_security_role#module:permissions).
+        type: list
+        elements: dict
+        suboptions:
+          module:
+            description: Module name as the UI shows it, for example C(Finance).
+            type: str
+            required: true
+          function:
+            description: Module function, for example C(Agreements).
+            type: str
+            required: true
+          add:
+            description: Add level.
+            type: str
+            choices: [None, My, All]
+          edit:
+            description: Edit level.
+            type: str
+            choices: [None, My, All]
+          delete:
+            description: Delete level.
+            type: str
+            choices: [None, My, All]
+          inquire:
+            description: Inquire level.
+            type: str
+            choices: [None, My, All]
+          custom_items:
+            description: Table Setup items the role must allow (customised functions).
+            type: list
+            elements: str
   own_identifier:
     description: The collection's own API member, never reported as an orphan.
     type: str
@@ -57,8 +102,10 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
-members:
-  description: One result per declared member, as M(msp.psa.connectwise_api_member) returns it, plus C(profile).
+users:
+  description:
+    - One result per declared member, as M(msp.psa.connectwise_api_member) returns it, plus C(profile); the
+      same keys as M(msp.psa.autotask_api_users) returns.
   returned: always
   type: list
   elements: dict
@@ -71,33 +118,52 @@ summary:
   description: How many members are in each state.
   returned: always
   type: dict
+shared:
+  description: One result per declared security role (C(state), C(role), C(permissions_missing), C(manual_steps)).
+  returned: when O(security_roles) are declared
+  type: list
+  elements: dict
+manual_steps:
+  description: Every manual step (role levels first), with C(identifier) and C(profile).
+  returned: always
+  type: list
+  elements: dict
+plan:
+  description: The intended writes of the plan (roles and members created, members updated or deactivated).
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"action": "create", "object": "security_role", "name": "Sync 365"}, {"action": "create", "object": "user", "name": "S365"}]
+requests:
+  description: HTTP requests this call sent to the PSA.
+  returned: always
+  type: int
 """
 
-import copy
-
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-
 from ansible_collections.msp.psa.plugins.module_utils._connectwise import AUTH_SPEC, ConnectWiseClient
-from ansible_collections.msp.psa.plugins.module_utils._connectwise_member import MEMBER_SPEC, ensure_members
-from ansible_collections.msp.psa.plugins.module_utils._engine import validate_items
-from ansible_collections.msp.psa.plugins.module_utils._http import HAS_URLLIB3, URLLIB3_IMPORT_ERROR, PSAError
+from ansible_collections.msp.psa.plugins.module_utils._connectwise_member import ROLE_SPEC, MEMBER_SPEC, provider_for
+from ansible_collections.msp.psa.plugins.module_utils._engine import converge
+from ansible_collections.msp.psa.plugins.module_utils._module import run_module
+
+SPEC = dict(
+    tenant=dict(type="str"),
+    members=dict(type="list", elements="dict", required=True, options=dict(MEMBER_SPEC, profile=dict(type="str"))),
+    security_roles=ROLE_SPEC,
+    own_identifier=dict(type="str"),
+    inactivate_orphans=dict(type="bool", default=False),
+)
+
+
+def run(module, client):
+    p = module.params
+    result = converge(provider_for(p, client), p["members"], module.check_mode, module._diff, tenant=p["tenant"],
+                      inactivate_orphans=p["inactivate_orphans"])
+    result["requests"] = client.http.requests_sent
+    return result
 
 
 def main():
-    spec = copy.deepcopy(AUTH_SPEC)
-    spec.update(members=dict(type="list", elements="dict", required=True),
-                own_identifier=dict(type="str"), inactivate_orphans=dict(type="bool", default=False))
-    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
-    if not HAS_URLLIB3:
-        module.fail_json(msg=missing_required_lib("urllib3"), exception=URLLIB3_IMPORT_ERROR)
-    module.params["members"] = validate_items(module, "members", MEMBER_SPEC, extra={"profile": dict(type="str")})
-    try:
-        client = ConnectWiseClient.from_params(module.params, check_mode=module.check_mode)
-        result = ensure_members(module.params, client, module.check_mode, module._diff)
-    except PSAError as exc:
-        module.fail_json(**exc.to_fail_json())
-    result["requests"] = client.http.requests_sent
-    module.exit_json(**result)
+    run_module([AUTH_SPEC, SPEC], run, client=ConnectWiseClient.from_params)
 
 
 if __name__ == "__main__":

@@ -94,28 +94,33 @@ unverifiable:
   elements: dict
 """
 
-import copy
-
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-
 from ansible_collections.msp.psa.plugins.module_utils._connectwise import AUTH_SPEC, ConnectWiseClient
-from ansible_collections.msp.psa.plugins.module_utils._connectwise_member import PERMISSION_SPEC, ensure_role
-from ansible_collections.msp.psa.plugins.module_utils._http import HAS_URLLIB3, URLLIB3_IMPORT_ERROR, PSAError
+from ansible_collections.msp.psa.plugins.module_utils._connectwise_member import (
+    PERMISSION_SPEC, ConnectWiseProvider, apply_role, plan_role, validate_role_name)
+from ansible_collections.msp.psa.plugins.module_utils._module import run_module
+
+SPEC = dict(name=dict(type="str", required=True), permissions=PERMISSION_SPEC,
+            state=dict(type="str", default="present", choices=["present", "absent"]))
+
+
+def run(module, client):
+    name = module.params["name"]
+    validate_role_name(name)
+    provider = ConnectWiseProvider(client)
+    if module.params["state"] == "absent":
+        role = provider.find_role(name)
+        if role is not None and not module.check_mode:
+            client.call("DELETE", "system/securityroles/%d" % role["id"])
+        return {"changed": role is not None, "name": name, "state": "absent", "role": None, "manual_steps": [],
+                "permissions_missing": [], "unverifiable": []}
+    result = apply_role(provider, plan_role(provider, name, module.params["permissions"]), module.check_mode)
+    result.pop("kind", None)
+    result.pop("action", None)
+    return result
 
 
 def main():
-    spec = copy.deepcopy(AUTH_SPEC)
-    spec.update(name=dict(type="str", required=True), permissions=copy.deepcopy(PERMISSION_SPEC),
-                state=dict(type="str", default="present", choices=["present", "absent"]))
-    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
-    if not HAS_URLLIB3:
-        module.fail_json(msg=missing_required_lib("urllib3"), exception=URLLIB3_IMPORT_ERROR)
-    try:
-        client = ConnectWiseClient.from_params(module.params, check_mode=module.check_mode)
-        result = ensure_role(module.params, client, module.check_mode)
-    except PSAError as exc:
-        module.fail_json(**exc.to_fail_json())
-    module.exit_json(**result)
+    run_module([AUTH_SPEC, SPEC], run, client=ConnectWiseClient.from_params)
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ def test_adopt_fix_drift_then_idempotent(sandbox, view, tmp_path):
     assert result["diff"]["before"]["last_name"] == "Integration" and result["diff"]["after"]["last_name"] == "API User"
     assert result["unverifiable"][0]["field"] == "integration_vendor"
     writes = [(r["method"], r["path"].split("V1.0/")[1]) for r in view.writes()]
-    assert sorted(writes) == [("PATCH", "Resources"), ("POST", "Resources/%d/RoleDepartments" % result["api_user"]["id"])]
+    assert sorted(writes) == [("PATCH", "Resources"), ("POST", "Resources/%d/RoleDepartments" % result["record"]["id"])]
     view2 = type(view)(sandbox)
     run, again = converge(sandbox, tmp_path, WISE_SYNC)
     assert again["changed"] is False and again["state"] == "ok" and again["drift"] == []
@@ -103,7 +103,7 @@ def test_credentials_valid_invalid_without_a_second_attempt_and_permissions(sand
 
 def test_absent_deactivates_and_bad_input_fails_before_any_request(sandbox, view, tmp_path):
     run, result = converge(sandbox, tmp_path, {"username": WISE_SYNC["username"], "state": "absent"})
-    assert result["changed"] is True and result["api_user"]["active"] is False
+    assert result["changed"] is True and result["record"]["active"] is False
     run, result = converge(sandbox, tmp_path, {"username": WISE_SYNC["username"], "state": "absent"})
     assert result["changed"] is False
     mark = type(view)(sandbox)

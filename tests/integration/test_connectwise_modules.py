@@ -20,10 +20,10 @@ def test_member_check_mode_create_idempotent_drift_and_inactivate(sandbox, view,
     run = play(sandbox, tmp_path, member=S365, check=True, diff=True)
     predicted = run.result("Member")
     assert run.rc == 0 and predicted["changed"] and predicted["state"] == "created"
-    assert predicted["api_member"]["security_role"] == "Admin"
+    assert predicted["record"]["security_role"] == "Admin"
     assert view.writes() == [], "check mode writes nothing"
     created = play(sandbox, tmp_path, member=S365).result("Member")
-    assert created["changed"] and created["api_member"]["default_department"] == "Administration"
+    assert created["changed"] and created["record"]["default_department"] == "Administration"
     mark = type(view)(sandbox)
     again = play(sandbox, tmp_path, member=S365).result("Member")
     assert again["changed"] is False and again["state"] == "ok"
@@ -34,7 +34,7 @@ def test_member_check_mode_create_idempotent_drift_and_inactivate(sandbox, view,
     assert result["changed"] and {f["field"] for f in result["fixed"]} == {"security_role", "notes"}
     assert result["diff"]["before"]["security_role"] == "Admin" and result["diff"]["after"]["security_role"] == "Technician"
     gone = play(sandbox, tmp_path, member={"identifier": "S365", "state": "absent"}).result("Member")
-    assert gone["changed"] and gone["api_member"]["active"] is False
+    assert gone["changed"] and gone["record"]["active"] is False
     assert play(sandbox, tmp_path, member={"identifier": "S365", "state": "absent"}).result("Member")["changed"] is False
 
 
@@ -45,7 +45,7 @@ def test_member_bad_input_and_duplicates(sandbox, view, tmp_path):
     run = play(sandbox, tmp_path, member={"identifier": "jdoe", "name": "clash"})
     assert run.rc != 0 and run.result("Member")["error_kind"] == "duplicate"
     run = play(sandbox, tmp_path, member={"identifier": "S365", "security_role": "Nope"})
-    assert run.rc != 0 and "no security role named 'Nope'" in run.result("Member")["msg"]
+    assert run.rc != 0 and "'Nope' is not a security role" in run.result("Member")["msg"] and "nothing was written" in run.result("Member")["msg"]
 
 
 def test_role_gaps_reported_then_set_in_the_ui_then_verified(sandbox, tmp_path):

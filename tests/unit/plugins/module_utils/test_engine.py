@@ -1,8 +1,7 @@
 import pytest
 
-from ansible_collections.msp.psa.plugins.module_utils._autotask_user import creation_steps, validate_desired
+from ansible_collections.msp.psa.plugins.module_utils._autotask_user import check_input, creation_steps
 from ansible_collections.msp.psa.plugins.module_utils._engine import Field, casefold_equal, compare, diff
-from ansible_collections.msp.psa.plugins.module_utils._http import PSAError
 
 
 def test_only_options_the_user_set_are_compared():
@@ -21,9 +20,9 @@ def test_diff_shows_managed_keys_only():
 @pytest.mark.parametrize("username,words", [("bad(name)1@x.example", "may not contain ( )"),
                                             ("letters@x.example", "letters and numbers")])
 def test_bad_usernames_fail_with_the_field_and_the_fix(username, words):
-    with pytest.raises(PSAError) as err:
-        validate_desired({"username": username})
-    assert words in err.value.message and err.value.kind == "invalid_input"
+    findings = check_input({"username": username})
+    assert len(findings) == 1 and findings[0]["field"] == "username" and words in findings[0]["message"]
+    assert findings[0]["fix"]
 
 
 def test_creation_steps_cite_the_store_path_not_a_secret():
