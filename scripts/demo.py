@@ -119,7 +119,7 @@ class Demo:
                          json=levels, timeout=10).raise_for_status()
             say("   ConnectWise lakeside security role %s: %d levels set in System > Security Roles" % (
                 role["role"]["name"], len(levels)))
-        for member in lakeside["result"]["members"]:
+        for member in lakeside["result"]["users"]:
             keys = requests.post("%s/_sandbox/connectwise/lakeside/members/%s/api-keys" % (url, member["identifier"]),
                                  json={"description": "s365"}, timeout=10).json()
             path = "msp/lakeside/connectwise/%s" % member["profile"]
@@ -148,7 +148,9 @@ class Demo:
                     data = self.vault.secrets.kv.v2.read_secret_version(
                         path=prefix + key, mount_point="secret", raise_on_deleted_version=False)["data"]["data"]
                     public = ("username", "public_key", "client_id")  # identifiers, not secrets
-                    values.update(v for k, v in data.items() if k not in public and len(v) >= 8)
+                    # keys starting with _ are the credential's state (phase, timestamps), not secrets
+                    values.update(v for k, v in data.items() if k not in public and not k.startswith("_")
+                                  and isinstance(v, str) and len(v) >= 8)
         walk("msp/")
         return values
 
