@@ -373,7 +373,7 @@ def apply_item(provider, it, check_mode, diff_mode):
         if fresh is None:
             record = provider.create(it.body)
             after = provider.view(record, provider.want(item)) if not check_mode else dict(
-                provider.predict(item), id=None)
+                provider.predict(item), id=None, **{provider.key: it.name})
             result.update(changed=True, state="created", record=after)
             result["drift" if check_mode else "fixed"] = list(it.drift)
             if diff_mode:
