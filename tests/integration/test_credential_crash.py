@@ -3,7 +3,6 @@ state machine and dies (``os._exit``, no clean-up) right before its first or sec
 both; then the real module (``msp.psa.api_credential`` through ansible-playbook) runs again and must find
 the transition either not started or committed, finish it, and repair the metadata mirror."""
 import json
-import os
 import subprocess
 import sys
 

@@ -154,9 +154,10 @@ def test_two_playbook_runs_of_one_tenant_take_turns(bao, tmp_path):
     playbook.write_text(PLAYBOOK)
     runs = {}
 
+    extra = {"vault_url": bao.url, "vault_token": bao.token, "tenant": "turns", "hold": 2}
+
     def go(name):
-        runs[name] = run_playbook(str(playbook), tmp_path / name, {"vault_url": bao.url, "vault_token": bao.token,
-                                                                    "tenant": "turns", "hold": 2})
+        runs[name] = run_playbook(str(playbook), tmp_path / name, extra)
     pool = [threading.Thread(target=go, args=(n,)) for n in ("first", "second")]
     for t in pool:
         t.start()
