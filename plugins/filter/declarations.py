@@ -23,7 +23,7 @@ options:
     required: true
   tenant:
     description:
-      - The tenant, a dict with C(name) (a valid tenant name, see the C(msp.psa.tenant_name) filter: 1 to 63
+      - The tenant, a dict with C(name) (a valid tenant name, see the C(msp.psa.tenant_name) filter; 1 to 63
         letters, digits, C(-), C(_) and C(.), starting with a letter or digit, no C(..)), C(profiles) (names),
         C(domain) (Autotask username domain),
         C(email_domain), C(store_prefix) and C(overrides) (per profile name, options to replace).

@@ -70,7 +70,7 @@ def validate_tenant_name(name, what="tenant name"):
 def store_path(prefix, tenant, psa, profile):
     """``<prefix>/<tenant>/<psa>/<profile>`` from validated parts only (the prefix may hold several
     ``/``-separated parts, each checked like a tenant name)."""
-    parts = [p for p in str(prefix or "msp").split("/")]
+    parts = str(prefix or "msp").split("/")
     for part in parts:
         validate_tenant_name(part, "store prefix part")
     validate_tenant_name(tenant)

@@ -14,9 +14,12 @@ version_added: 0.1.0
 description:
   - Turns the manual steps a run collected for a tenant into one ticket in the tenant's own Autotask, so the
     work lands in the admins' queue.
-  - The ticket is found again by its external id (C(msp.psa:handoff:<tenant>)), so re-runs never duplicate
-    it; its description is updated when the steps change, and the run that verifies that no step is left
-    completes it.
+  - The ticket is found again by its external id (C(msp.psa:handoff:<tenant>), at most 50 characters; for a
+    tenant name longer than 34 characters, the start of the name and a short hash of it), so re-runs never
+    duplicate it; its description is updated when the steps change, and the run that verifies that no step
+    is left completes it.
+  - Right before creating the ticket the module looks for it again and adopts one another run created
+    meanwhile.
 author:
   - msp.psa maintainers (@msp-psa)
 extends_documentation_fragment:
@@ -32,14 +35,50 @@ attributes:
     support: full
 options:
   tenant:
-    description: Tenant name, part of the external id and the title.
+    description:
+      - Tenant name (the inventory host), part of the external id and the title. It must be a valid tenant name
+        (1 to 63 letters, digits, C(-), C(_) and C(.), starting with a letter or digit, no C(..)); anything else
+        fails before any request.
     type: str
     required: true
   steps:
-    description: The manual steps (as modules return them in C(manual_steps)). Empty completes the ticket.
+    description:
+      - The manual steps (as modules return them in C(manual_steps)). Empty completes the ticket.
+      - Every key of a step is checked; secrets never appear in steps, only their store paths.
     type: list
     elements: dict
     required: true
+    suboptions:
+      system:
+        description: The system the step is done in (C(Autotask), C(Secret store), a vendor tool).
+        type: str
+        required: true
+      title:
+        description: One line saying what to do.
+        type: str
+        required: true
+      ui_path:
+        description: Where in the system's UI.
+        type: str
+      values:
+        description: The values to enter, by field label.
+        type: dict
+      instructions:
+        description: The step's instructions, one line each.
+        type: list
+        elements: str
+      secret_refs:
+        description: Secret-store paths the step refers to (never the secrets).
+        type: dict
+      username:
+        description: The API user the step is for (added by M(msp.psa.autotask_api_users)).
+        type: str
+      profile:
+        description: The vendor profile the step is for.
+        type: str
+      identifier:
+        description: The API member the step is for (ConnectWise steps).
+        type: str
   company_id:
     description: Autotask company the ticket is filed under (C(0) is the MSP's own company).
     type: int
@@ -73,37 +112,49 @@ ticket_action:
   sample: created
 """
 
-import copy
-
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-
 from ansible_collections.msp.psa.plugins.module_utils._autotask import AUTH_SPEC, AutotaskClient
-from ansible_collections.msp.psa.plugins.module_utils._engine import describe_steps, handoff_title
-from ansible_collections.msp.psa.plugins.module_utils._http import HAS_URLLIB3, URLLIB3_IMPORT_ERROR, PSAError
+from ansible_collections.msp.psa.plugins.module_utils._handoff import (
+    AUTOTASK_DESCRIPTION_MAX, AUTOTASK_EXTERNAL_ID_MAX, AUTOTASK_TITLE_MAX, STEP_OPTIONS, describe_steps,
+    external_key, fit_text, pick, tenant_or_fail, ticket_title)
+from ansible_collections.msp.psa.plugins.module_utils._module import run_module
 
 COMPLETE = 5
 
+SPEC = dict(
+    tenant=dict(type="str", required=True),
+    steps=dict(type="list", elements="dict", required=True, options=STEP_OPTIONS),
+    company_id=dict(type="int", default=0),
+    queue_id=dict(type="int"),
+    priority=dict(type="int", default=2),
+)
+
+
+def find(client, external):
+    return pick(client.query("Tickets", [{"op": "eq", "field": "externalID", "value": external},
+                                         {"op": "noteq", "field": "status", "value": COMPLETE}]))
+
 
 def run(params, client):
-    external = "msp.psa:handoff:%s" % params["tenant"]
-    rows = client.query("Tickets", [{"op": "eq", "field": "externalID", "value": external},
-                                    {"op": "noteq", "field": "status", "value": COMPLETE}])
-    ticket = rows[0] if rows else None
+    """(changed, action, ticket) for one tenant's hand-off ticket."""
+    tenant = tenant_or_fail(params["tenant"])
+    external = external_key(tenant, AUTOTASK_EXTERNAL_ID_MAX)
+    ticket = find(client, external)
     steps = params["steps"] or []
     if steps:
-        description = describe_steps(steps)
+        description = fit_text(describe_steps(steps), AUTOTASK_DESCRIPTION_MAX)
+        title = ticket_title(tenant, steps, AUTOTASK_TITLE_MAX)
+        if ticket is None and not client.check_mode:
+            ticket = find(client, external)  # another run may have created it since the first look
         if ticket is None:
-            body = {"companyID": params["company_id"], "title": handoff_title(params["tenant"], steps),
-                    "description": description, "status": 1,
+            body = {"companyID": params["company_id"], "title": title, "description": description, "status": 1,
                     "priority": params["priority"], "externalID": external}
             if params["queue_id"]:
                 body["queueID"] = params["queue_id"]
             created = client.create("Tickets", body)
             fresh = client.get("Tickets", created["id"]) if created.get("id") else dict(body, ticketNumber=None)
             return True, "created", fresh
-        if ticket.get("description") != description:
-            ticket = client.update("Tickets", ticket, {"description": description,
-                                                       "title": handoff_title(params["tenant"], steps)})
+        if ticket.get("description") != description or ticket.get("title") != title:
+            ticket = client.update("Tickets", ticket, {"description": description, "title": title})
             return True, "updated", ticket
         return False, "none", ticket
     if ticket is not None:
@@ -112,20 +163,15 @@ def run(params, client):
     return False, "none", None
 
 
-def main():
-    spec = copy.deepcopy(AUTH_SPEC)
-    spec.update(tenant=dict(type="str", required=True), steps=dict(type="list", elements="dict", required=True),
-                company_id=dict(type="int", default=0), queue_id=dict(type="int"), priority=dict(type="int", default=2))
-    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
-    if not HAS_URLLIB3:
-        module.fail_json(msg=missing_required_lib("urllib3"), exception=URLLIB3_IMPORT_ERROR)
-    try:
-        changed, action, ticket = run(module.params, AutotaskClient.from_params(module.params, module.check_mode))
-    except PSAError as exc:
-        module.fail_json(**exc.to_fail_json())
+def handoff(module, client):
+    changed, action, ticket = run(module.params, client)
     view = None if ticket is None else {"id": ticket.get("id"), "ticket_number": ticket.get("ticketNumber"),
                                         "status": ticket.get("status")}
-    module.exit_json(changed=changed, ticket_action=action, ticket=view)
+    return {"changed": changed, "ticket_action": action, "ticket": view}
+
+
+def main():
+    run_module([AUTH_SPEC, SPEC], handoff, client=AutotaskClient.from_params)
 
 
 if __name__ == "__main__":

@@ -13,9 +13,14 @@ short_description: Keep one ConnectWise PSA service ticket listing a tenant's op
 version_added: 0.1.0
 description:
   - The ConnectWise counterpart of M(msp.psa.autotask_handoff_ticket). The ticket is found again by its
-    C(externalXRef) (C(msp.psa:handoff:<tenant>)) among open tickets, so re-runs never duplicate it. When the
-    steps change, a note with the new list is added (ConnectWise keeps the initial description); when no step
-    is left, the ticket is closed.
+    C(externalXRef) (C(msp.psa:handoff:<tenant>), within its 100 characters for any valid tenant name) among
+    open tickets, so re-runs never duplicate it; right before creating it the module looks again and adopts a
+    ticket another run created meanwhile.
+  - When the steps change (any step's content, not only their number), a note with the new list is added
+    (ConnectWise keeps the initial description) and the summary follows; the content is compared with the
+    latest hand-off note, or the initial description when there is none. When no step is left, the ticket
+    is closed.
+  - The summary fits ConnectWise's 100 characters (a shorter form for long tenant names).
 author:
   - msp.psa maintainers (@msp-psa)
 extends_documentation_fragment:
@@ -31,14 +36,50 @@ attributes:
     support: full
 options:
   tenant:
-    description: Tenant name, part of the external reference and the summary.
+    description:
+      - Tenant name (the inventory host), part of the external reference and the summary. It must be a valid
+        tenant name (1 to 63 letters, digits, C(-), C(_) and C(.), starting with a letter or digit, no C(..));
+        anything else fails before any request.
     type: str
     required: true
   steps:
-    description: The manual steps (as modules return them in C(manual_steps)). Empty closes the ticket.
+    description:
+      - The manual steps (as modules return them in C(manual_steps)). Empty closes the ticket.
+      - Every key of a step is checked; secrets never appear in steps, only their store paths.
     type: list
     elements: dict
     required: true
+    suboptions:
+      system:
+        description: The system the step is done in (C(ConnectWise), C(Secret store), a vendor tool).
+        type: str
+        required: true
+      title:
+        description: One line saying what to do.
+        type: str
+        required: true
+      ui_path:
+        description: Where in the system's UI.
+        type: str
+      values:
+        description: The values to enter, by field label.
+        type: dict
+      instructions:
+        description: The step's instructions, one line each.
+        type: list
+        elements: str
+      secret_refs:
+        description: Secret-store paths the step refers to (never the secrets).
+        type: dict
+      username:
+        description: The API user the step is for (Autotask steps).
+        type: str
+      profile:
+        description: The vendor profile the step is for.
+        type: str
+      identifier:
+        description: The API member the step is for.
+        type: str
   company:
     description: Identifier of the ConnectWise company the ticket is for (usually the MSP's own).
     type: str
@@ -74,30 +115,57 @@ ticket_action:
   sample: created
 """
 
-import copy
-
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-
 from ansible_collections.msp.psa.plugins.module_utils._connectwise import AUTH_SPEC, ConnectWiseClient, condition
-from ansible_collections.msp.psa.plugins.module_utils._engine import describe_steps, handoff_title
-from ansible_collections.msp.psa.plugins.module_utils._http import HAS_URLLIB3, URLLIB3_IMPORT_ERROR, PSAError
+from ansible_collections.msp.psa.plugins.module_utils._handoff import (
+    CONNECTWISE_SUMMARY_MAX, CONNECTWISE_XREF_MAX, STEP_OPTIONS, TEXT_HEADER, describe_steps, external_key, pick,
+    tenant_or_fail, ticket_title)
+from ansible_collections.msp.psa.plugins.module_utils._module import run_module
+
+SPEC = dict(
+    tenant=dict(type="str", required=True),
+    steps=dict(type="list", elements="dict", required=True, options=STEP_OPTIONS),
+    company=dict(type="str", required=True),
+    board=dict(type="str", default="Help Desk"),
+    closed_status=dict(type="str", default="Closed (resolved)"),
+)
+
+
+def find(client, external):
+    return pick(client.list("service/tickets", "%s and closedFlag = false" % condition("externalXRef", "=", external)))
+
+
+def current_text(client, ticket):
+    """The hand-off text the ticket holds now: the latest note the module added (recognised by its header),
+    else the initial description (on real ConnectWise that is the ticket's first note)."""
+    notes = [n for n in client.list("service/tickets/%d/notes" % ticket["id"]) or []
+             if (n.get("text") or "").startswith(TEXT_HEADER)]
+    if notes:
+        return sorted(notes, key=lambda n: n.get("id") or 0)[-1].get("text")
+    return ticket.get("initialDescription")
 
 
 def run(params, client):
-    external = "msp.psa:handoff:%s" % params["tenant"]
-    rows = client.list("service/tickets", "%s and closedFlag = false" % condition("externalXRef", "=", external))
-    ticket = rows[0] if rows else None
+    """(changed, action, ticket) for one tenant's hand-off ticket."""
+    tenant = tenant_or_fail(params["tenant"])
+    external = external_key(tenant, CONNECTWISE_XREF_MAX)
+    ticket = find(client, external)
     steps = params["steps"] or []
     if steps:
-        summary = handoff_title(params["tenant"], steps)[:100]
+        summary = ticket_title(tenant, steps, CONNECTWISE_SUMMARY_MAX)
+        text = describe_steps(steps)
+        if ticket is None and not client.check_mode:
+            ticket = find(client, external)  # another run may have created it since the first look
         if ticket is None:
-            body = {"summary": summary, "initialDescription": describe_steps(steps), "externalXRef": external,
+            body = {"summary": summary, "initialDescription": text, "externalXRef": external,
                     "company": {"identifier": params["company"]}, "board": {"name": params["board"]}}
             return True, "created", client.create("service/tickets", body)
-        if ticket.get("summary") != summary:
+        if current_text(client, ticket) != text:
             if not client.check_mode:
-                client.call("POST", "service/tickets/%d/notes" % ticket["id"], body={"text": describe_steps(steps)},
-                            idempotent=False)
+                client.call("POST", "service/tickets/%d/notes" % ticket["id"], body={"text": text}, idempotent=False)
+            if ticket.get("summary") != summary:
+                ticket = client.patch("service/tickets/%d" % ticket["id"], ticket, {"summary": summary})
+            return True, "updated", ticket
+        if ticket.get("summary") != summary:
             return True, "updated", client.patch("service/tickets/%d" % ticket["id"], ticket, {"summary": summary})
         return False, "none", ticket
     if ticket is not None:
@@ -106,21 +174,15 @@ def run(params, client):
     return False, "none", None
 
 
-def main():
-    spec = copy.deepcopy(AUTH_SPEC)
-    spec.update(tenant=dict(type="str", required=True), steps=dict(type="list", elements="dict", required=True),
-                company=dict(type="str", required=True), board=dict(type="str", default="Help Desk"),
-                closed_status=dict(type="str", default="Closed (resolved)"))
-    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
-    if not HAS_URLLIB3:
-        module.fail_json(msg=missing_required_lib("urllib3"), exception=URLLIB3_IMPORT_ERROR)
-    try:
-        changed, action, ticket = run(module.params, ConnectWiseClient.from_params(module.params, module.check_mode))
-    except PSAError as exc:
-        module.fail_json(**exc.to_fail_json())
+def handoff(module, client):
+    changed, action, ticket = run(module.params, client)
     view = None if ticket is None else {"id": ticket.get("id"), "summary": ticket.get("summary"),
                                         "closed": bool(ticket.get("closedFlag")) or action == "closed"}
-    module.exit_json(changed=changed, ticket_action=action, ticket=view)
+    return {"changed": changed, "ticket_action": action, "ticket": view}
+
+
+def main():
+    run_module([AUTH_SPEC, SPEC], handoff, client=ConnectWiseClient.from_params)
 
 
 if __name__ == "__main__":

@@ -25,8 +25,8 @@ def converge(sandbox, tmp_path, hosts, **extra):
 @pytest.mark.parametrize("name,psa", [("../other", "autotask"), ("../other", "connectwise"),
                                       ("a" * 64, "autotask"), (".hidden", "connectwise")])
 def test_a_bad_tenant_name_is_refused_before_any_request(sandbox, view, tmp_path, name, psa):
-    host = {"psa": psa, "autotask_domain": "tenant1.example", "vendor_profiles": ["wise_sync" if psa == "autotask"
-                                                                                 else "sync365"],
+    profile = "wise_sync" if psa == "autotask" else "sync365"
+    host = {"psa": psa, "autotask_domain": "tenant1.example", "vendor_profiles": [profile],
             "api_user_handoff_ticket": True}
     run = converge(sandbox, tmp_path, {name: host})
     assert run.rc != 0

@@ -30,8 +30,8 @@ def test_a_create_whose_connection_dropped_says_it_was_sent_once_and_may_exist(f
 
 
 def test_an_idempotent_request_reports_the_attempts_it_really_made(fake):
-    for _ in range(3):
-        fake.answer("drop")
+    for dropped in ("drop", "drop", "drop"):
+        fake.answer(dropped)
     with pytest.raises(PSAError) as err:
         http(retries=2).request("GET", fake.url + "/V1.0/Resources/1")
     assert len(fake.seen) == 3
