@@ -18,7 +18,8 @@ import copy
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.msp.psa.plugins.module_utils._http import HAS_URLLIB3, URLLIB3_IMPORT_ERROR, PSAError
+from ansible_collections.msp.psa.plugins.module_utils._http import (
+    HAS_URLLIB3, URLLIB3_IMPORT_ERROR, HTTPClient, PSAError, Redactor)
 
 
 def _requirement_errors(requires):
@@ -39,6 +40,40 @@ def merge_specs(*specs):
     for spec in specs:
         out.update(copy.deepcopy(spec or {}))
     return out
+
+
+def optional(spec, *names):
+    """A copy of ``spec`` in which the named options are not required (a module that can do without them)."""
+    out = copy.deepcopy(spec)
+    for name in names:
+        out[name].pop("required", None)
+    return out
+
+
+def http_client(params, check_mode=False):
+    """Client factory for modules that need only the HTTP seam (``timeout``, ``validate_certs``)."""
+    return HTTPClient(timeout=params["timeout"], validate_certs=params["validate_certs"])
+
+
+def connectwise_client(prefix="connectwise_", cache=True):
+    """Client factory for ConnectWise that authenticates with the key pair ``<prefix>public_key`` and
+    ``<prefix>private_key`` (company, clientId, site and version from the ``connectwise_*`` options), or None
+    when that pair is not given. Both private keys are redacted from every message."""
+    from ansible_collections.msp.psa.plugins.module_utils._cache import DiskCache
+    from ansible_collections.msp.psa.plugins.module_utils._connectwise import ConnectWiseClient
+
+    def build(params, check_mode=False):
+        public, private = params.get(prefix + "public_key"), params.get(prefix + "private_key")
+        if not (public and private):
+            return None
+        http = HTTPClient(timeout=params["timeout"], validate_certs=params["validate_certs"],
+                          redactor=Redactor([private, params.get("connectwise_private_key")]))
+        return ConnectWiseClient(http, params["connectwise_company"], public, private, params["connectwise_client_id"],
+                                 params["connectwise_site"], params.get("connectwise_base_url"),
+                                 params["connectwise_api_version"],
+                                 DiskCache("connectwise-codebases", params["codebase_cache_ttl"]) if cache else None,
+                                 check_mode)
+    return build
 
 
 def run_module(specs, run, client=None, requires=("urllib3",), **module_kwargs):

@@ -60,12 +60,10 @@ count:
   sample: 3
 """
 
-import copy
-
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-
 from ansible_collections.msp.psa.plugins.module_utils._autotask import API_USER_LICENSE, AUTH_SPEC, AutotaskClient
-from ansible_collections.msp.psa.plugins.module_utils._http import HAS_URLLIB3, URLLIB3_IMPORT_ERROR, PSAError
+from ansible_collections.msp.psa.plugins.module_utils._module import run_module
+
+SPEC = dict(usernames=dict(type="list", elements="str"), include_inactive=dict(type="bool", default=True))
 
 
 def run(params, client):
@@ -82,17 +80,13 @@ def run(params, client):
     return sorted(users, key=lambda u: (u["username"] or "").lower())
 
 
+def info(module, client):
+    users = run(module.params, client)
+    return dict(changed=False, api_users=users, count=len(users))
+
+
 def main():
-    spec = copy.deepcopy(AUTH_SPEC)
-    spec.update(usernames=dict(type="list", elements="str"), include_inactive=dict(type="bool", default=True))
-    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
-    if not HAS_URLLIB3:
-        module.fail_json(msg=missing_required_lib("urllib3"), exception=URLLIB3_IMPORT_ERROR)
-    try:
-        users = run(module.params, AutotaskClient.from_params(module.params))
-    except PSAError as exc:
-        module.fail_json(**exc.to_fail_json())
-    module.exit_json(changed=False, api_users=users, count=len(users))
+    run_module([AUTH_SPEC, SPEC], info, client=AutotaskClient.from_params)
 
 
 if __name__ == "__main__":

@@ -73,26 +73,20 @@ near_limit:
   sample: false
 """
 
-import copy
-
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-
 from ansible_collections.msp.psa.plugins.module_utils._autotask import AUTH_SPEC, AutotaskClient
-from ansible_collections.msp.psa.plugins.module_utils._http import HAS_URLLIB3, URLLIB3_IMPORT_ERROR, PSAError
+from ansible_collections.msp.psa.plugins.module_utils._module import run_module
+
+SPEC = dict(max_used_percent=dict(type="float", default=80))
+
+
+def run(module, client):
+    threshold = client.threshold()
+    near = bool(threshold["limit"]) and 100.0 * threshold["used"] / threshold["limit"] > module.params["max_used_percent"]
+    return dict(changed=False, threshold=threshold, near_limit=near)
 
 
 def main():
-    spec = copy.deepcopy(AUTH_SPEC)
-    spec.update(max_used_percent=dict(type="float", default=80))
-    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
-    if not HAS_URLLIB3:
-        module.fail_json(msg=missing_required_lib("urllib3"), exception=URLLIB3_IMPORT_ERROR)
-    try:
-        threshold = AutotaskClient.from_params(module.params).threshold()
-    except PSAError as exc:
-        module.fail_json(**exc.to_fail_json())
-    near = bool(threshold["limit"]) and 100.0 * threshold["used"] / threshold["limit"] > module.params["max_used_percent"]
-    module.exit_json(changed=False, threshold=threshold, near_limit=near)
+    run_module([AUTH_SPEC, SPEC], run, client=AutotaskClient.from_params)
 
 
 if __name__ == "__main__":

@@ -85,42 +85,28 @@ zone:
       sample: false
 """
 
-import copy
-
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-
 from ansible_collections.msp.psa.plugins.module_utils._autotask import (
     AUTH_SPEC, ZoneCache, lookup_zone, zone_name_for_ui)
-from ansible_collections.msp.psa.plugins.module_utils._http import (
-    HAS_URLLIB3, URLLIB3_IMPORT_ERROR, HTTPClient, PSAError)
+from ansible_collections.msp.psa.plugins.module_utils._http import PSAError
+from ansible_collections.msp.psa.plugins.module_utils._module import http_client, optional, run_module
 
-
-def argument_spec():
-    spec = copy.deepcopy(AUTH_SPEC)
-    for name in ("autotask_username", "autotask_secret", "autotask_integration_code"):
-        spec[name]["required"] = False
-    spec["username"] = dict(type="str")
-    return spec
+# The zone lookup is unauthenticated: the collection's credentials are not needed.
+AUTH = optional(AUTH_SPEC, "autotask_username", "autotask_secret", "autotask_integration_code")
+SPEC = dict(username=dict(type="str"))
 
 
 def run(module, http):
     username = module.params["username"] or module.params["autotask_username"]
     if not username:
-        module.fail_json(msg="username is required: set username, or autotask_username (or AUTOTASK_USERNAME).")
+        raise PSAError("username is required: set username, or autotask_username (or AUTOTASK_USERNAME).",
+                       kind="invalid_input")
     zone = lookup_zone(http, username, module.params["autotask_discovery_url"], ZoneCache(module.params["zone_cache_ttl"]))
     zone["ui_zone"] = zone_name_for_ui(zone.get("web_url")) or zone_name_for_ui(zone["url"].replace("webservices", "ww"))
-    return zone
+    return dict(changed=False, zone=zone)
 
 
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
-    if not HAS_URLLIB3:
-        module.fail_json(msg=missing_required_lib("urllib3"), exception=URLLIB3_IMPORT_ERROR)
-    try:
-        http = HTTPClient(timeout=module.params["timeout"], validate_certs=module.params["validate_certs"])
-        module.exit_json(changed=False, zone=run(module, http))
-    except PSAError as exc:
-        module.fail_json(**exc.to_fail_json())
+    run_module([AUTH, SPEC], run, client=http_client)
 
 
 if __name__ == "__main__":

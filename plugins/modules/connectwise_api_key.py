@@ -82,29 +82,26 @@ manual_steps:
   elements: dict
 """
 
-import copy
-
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-
-from ansible_collections.msp.psa.plugins.module_utils._connectwise import AUTH_SPEC, ConnectWiseClient
+from ansible_collections.msp.psa.plugins.module_utils._connectwise import AUTH_SPEC
 from ansible_collections.msp.psa.plugins.module_utils._connectwise_member import (
     PERMISSION_SPEC, compare_permissions, key_steps, permission_steps)
-from ansible_collections.msp.psa.plugins.module_utils._http import (
-    HAS_URLLIB3, URLLIB3_IMPORT_ERROR, HTTPClient, PSAError, Redactor)
+from ansible_collections.msp.psa.plugins.module_utils._http import PSAError
+from ansible_collections.msp.psa.plugins.module_utils._module import connectwise_client, run_module
+
+SPEC = dict(identifier=dict(type="str", required=True), api_public_key=dict(type="str", no_log=False),
+            api_private_key=dict(type="str", no_log=True), description=dict(type="str"),
+            secret_store_path=dict(type="str", no_log=False), permissions=PERMISSION_SPEC)
 
 
-def run(params):
+def run(module, client):
+    """``client`` authenticates with the pair under test (api_public_key/api_private_key); None without one."""
+    params = module.params
     ident = params["identifier"]
     description = params["description"] or ident.lower()
     result = {"changed": False, "key_state": "missing", "permissions_missing": [], "manual_steps": []}
-    if not (params["api_public_key"] and params["api_private_key"]):
+    if client is None:
         result["manual_steps"] = key_steps(ident, description, params["secret_store_path"])
         return result
-    http = HTTPClient(timeout=params["timeout"], validate_certs=params["validate_certs"],
-                      redactor=Redactor([params["api_private_key"], params["connectwise_private_key"]]))
-    client = ConnectWiseClient(http, params["connectwise_company"], params["api_public_key"], params["api_private_key"],
-                               params["connectwise_client_id"], params["connectwise_site"],
-                               params.get("connectwise_base_url"), params["connectwise_api_version"])
     try:
         settings = client.list("system/mySecurity")
     except PSAError as exc:
@@ -127,19 +124,8 @@ def run(params):
 
 
 def main():
-    spec = copy.deepcopy(AUTH_SPEC)
-    spec.update(identifier=dict(type="str", required=True), api_public_key=dict(type="str", no_log=False),
-                api_private_key=dict(type="str", no_log=True), description=dict(type="str"),
-                secret_store_path=dict(type="str", no_log=False), permissions=copy.deepcopy(PERMISSION_SPEC))
-    module = AnsibleModule(argument_spec=spec, supports_check_mode=True,
-                           required_together=[("api_public_key", "api_private_key")])
-    if not HAS_URLLIB3:
-        module.fail_json(msg=missing_required_lib("urllib3"), exception=URLLIB3_IMPORT_ERROR)
-    try:
-        result = run(module.params)
-    except PSAError as exc:
-        module.fail_json(**exc.to_fail_json())
-    module.exit_json(**result)
+    run_module([AUTH_SPEC, SPEC], run, client=connectwise_client(prefix="api_", cache=False),
+               required_together=[("api_public_key", "api_private_key")])
 
 
 if __name__ == "__main__":

@@ -49,30 +49,23 @@ count:
   sample: 1
 """
 
-import copy
-
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-
 from ansible_collections.msp.psa.plugins.module_utils._connectwise import AUTH_SPEC, ConnectWiseClient
 from ansible_collections.msp.psa.plugins.module_utils._connectwise_member import member_view
-from ansible_collections.msp.psa.plugins.module_utils._http import HAS_URLLIB3, URLLIB3_IMPORT_ERROR, PSAError
+from ansible_collections.msp.psa.plugins.module_utils._module import run_module
+
+SPEC = dict(include_inactive=dict(type="bool", default=True))
 
 
-def main():
-    spec = copy.deepcopy(AUTH_SPEC)
-    spec.update(include_inactive=dict(type="bool", default=True))
-    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
-    if not HAS_URLLIB3:
-        module.fail_json(msg=missing_required_lib("urllib3"), exception=URLLIB3_IMPORT_ERROR)
-    try:
-        client = ConnectWiseClient.from_params(module.params)
-        rows = client.list("system/apiMembers", None if module.params["include_inactive"] else "inactiveFlag = false")
-    except PSAError as exc:
-        module.fail_json(**exc.to_fail_json())
+def run(module, client):
+    rows = client.list("system/apiMembers", None if module.params["include_inactive"] else "inactiveFlag = false")
     members = sorted((member_view(r) for r in rows), key=lambda m: m["identifier"].lower())
     for m in members:
         m.pop("default_department_identifier", None)
-    module.exit_json(changed=False, api_members=members, count=len(members))
+    return dict(changed=False, api_members=members, count=len(members))
+
+
+def main():
+    run_module([AUTH_SPEC, SPEC], run, client=ConnectWiseClient.from_params)
 
 
 if __name__ == "__main__":

@@ -84,7 +84,11 @@ import json
 import os
 import xml.etree.ElementTree as ET
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.msp.psa.plugins.module_utils._http import PSAError
+from ansible_collections.msp.psa.plugins.module_utils._module import run_module
+
+SPEC = dict(tenants=dict(type="dict", required=True), output_dir=dict(type="path", required=True),
+            fail_on_drift=dict(type="bool", default=True))
 
 
 def fix_text(d):
@@ -126,11 +130,7 @@ def cases_for(tenant, entry):
     return cases
 
 
-def main():
-    module = AnsibleModule(argument_spec=dict(tenants=dict(type="dict", required=True),
-                                              output_dir=dict(type="path", required=True),
-                                              fail_on_drift=dict(type="bool", default=True)),
-                           supports_check_mode=True)
+def run(module, client=None):
     tenants = module.params["tenants"]
     out_dir = module.params["output_dir"]
     if not os.path.isdir(out_dir):
@@ -176,8 +176,13 @@ def main():
         handle.write("\n".join(summary) + "\n")
     result = dict(changed=False, drift=report["drift"], summary=summary, counts=report["counts"], files=files)
     if report["drift"] and module.params["fail_on_drift"]:
-        module.fail_json(msg="Drift in %d of %d checks; see %s" % (failures + errors, tests, files[2]), **result)
-    module.exit_json(**result)
+        raise PSAError("Drift in %d of %d checks; see %s" % (failures + errors, tests, files[2]), kind="drift",
+                       result=result)
+    return result
+
+
+def main():
+    run_module([SPEC], run, requires=())
 
 
 if __name__ == "__main__":
