@@ -34,22 +34,253 @@ attributes:
 options:
   tenants:
     description:
-      - One dict per tenant, with C(name), C(psa) (V(autotask) or V(connectwise)), the connection options of the
-        matching bulk module (C(autotask_*) or C(connectwise_*)), and C(users) or C(members) as that module
-        takes them (plus C(ignore_usernames) or C(own_identifier)). Secrets in it are never logged or returned.
+      - One dict per tenant, as the C(msp.psa.fleet_tenants) filter builds them from the inventory.
+      - Every secret in it, at any depth, is never logged (not even to the controller's syslog) or returned.
     type: list
     elements: dict
     required: true
+    suboptions:
+      name:
+        description: The tenant's name (the inventory host), the key of RV(tenants).
+        type: str
+        required: true
+      psa:
+        description: Which PSA the tenant uses; selects the connection options that are required.
+        type: str
+        required: true
+        choices: [autotask, connectwise]
+      autotask_username:
+        description:
+          - As O(msp.psa.autotask_api_users#module:autotask_username). Required when O(tenants[].psa=autotask).
+          - If not set, the value of the E(AUTOTASK_USERNAME) environment variable is used.
+        type: str
+      autotask_secret:
+        description:
+          - As O(msp.psa.autotask_api_users#module:autotask_secret). Required when O(tenants[].psa=autotask).
+            Never logged or returned.
+          - If not set, the value of the E(AUTOTASK_SECRET) environment variable is used.
+        type: str
+      autotask_integration_code:
+        description:
+          - As O(msp.psa.autotask_api_users#module:autotask_integration_code). Required when
+            O(tenants[].psa=autotask). Never logged or returned.
+          - If not set, the value of the E(AUTOTASK_INTEGRATION_CODE) environment variable is used.
+        type: str
+      autotask_zone_url:
+        description:
+          - As O(msp.psa.autotask_api_users#module:autotask_zone_url).
+          - If not set, the value of the E(AUTOTASK_ZONE_URL) environment variable is used.
+        type: str
+      autotask_discovery_url:
+        description:
+          - As O(msp.psa.autotask_api_users#module:autotask_discovery_url).
+          - If not set, the value of the E(AUTOTASK_DISCOVERY_URL) environment variable is used.
+        type: str
+        default: https://webservices.autotask.net/atservicesrest/
+      zone_cache_ttl:
+        description: As O(msp.psa.autotask_api_users#module:zone_cache_ttl) (Autotask tenants).
+        type: int
+        default: 86400
+      metadata_cache_ttl:
+        description: As O(msp.psa.autotask_api_users#module:metadata_cache_ttl) (Autotask tenants).
+        type: int
+        default: 3600
+      connectwise_company:
+        description:
+          - As O(msp.psa.connectwise_api_members#module:connectwise_company). Required when
+            O(tenants[].psa=connectwise).
+          - If not set, the value of the E(CONNECTWISE_COMPANY) environment variable is used.
+        type: str
+      connectwise_public_key:
+        description:
+          - As O(msp.psa.connectwise_api_members#module:connectwise_public_key). Required when
+            O(tenants[].psa=connectwise).
+          - If not set, the value of the E(CONNECTWISE_PUBLIC_KEY) environment variable is used.
+        type: str
+      connectwise_private_key:
+        description:
+          - As O(msp.psa.connectwise_api_members#module:connectwise_private_key). Required when
+            O(tenants[].psa=connectwise). Never logged or returned.
+          - If not set, the value of the E(CONNECTWISE_PRIVATE_KEY) environment variable is used.
+        type: str
+      connectwise_client_id:
+        description:
+          - As O(msp.psa.connectwise_api_members#module:connectwise_client_id). Required when
+            O(tenants[].psa=connectwise).
+          - If not set, the value of the E(CONNECTWISE_CLIENT_ID) environment variable is used.
+        type: str
+      connectwise_site:
+        description:
+          - As O(msp.psa.connectwise_api_members#module:connectwise_site).
+          - If not set, the value of the E(CONNECTWISE_SITE) environment variable is used.
+        type: str
+        default: na
+      connectwise_base_url:
+        description:
+          - As O(msp.psa.connectwise_api_members#module:connectwise_base_url).
+          - If not set, the value of the E(CONNECTWISE_BASE_URL) environment variable is used.
+        type: str
+      connectwise_api_version:
+        description: As O(msp.psa.connectwise_api_members#module:connectwise_api_version).
+        type: str
+        default: "2025.8"
+      codebase_cache_ttl:
+        description: As O(msp.psa.connectwise_api_members#module:codebase_cache_ttl) (ConnectWise tenants).
+        type: int
+        default: 86400
+      users:
+        description:
+          - The declared API users of an Autotask tenant, each with the options of M(msp.psa.autotask_api_user)
+            (except the connection options) and an optional C(profile).
+        type: list
+        elements: dict
+        default: []
+        suboptions:
+          profile:
+            description: A label for reports (the vendor profile the entry comes from).
+            type: str
+          username:
+            description: As O(msp.psa.autotask_api_user#module:username).
+            type: str
+            required: true
+          first_name:
+            description: As O(msp.psa.autotask_api_user#module:first_name).
+            type: str
+          last_name:
+            description: As O(msp.psa.autotask_api_user#module:last_name).
+            type: str
+          email:
+            description: As O(msp.psa.autotask_api_user#module:email).
+            type: str
+          active:
+            description: As O(msp.psa.autotask_api_user#module:active).
+            type: bool
+          security_level:
+            description: As O(msp.psa.autotask_api_user#module:security_level).
+            type: str
+          location:
+            description: As O(msp.psa.autotask_api_user#module:location).
+            type: str
+          internal_cost:
+            description: As O(msp.psa.autotask_api_user#module:internal_cost).
+            type: float
+          default_department:
+            description: As O(msp.psa.autotask_api_user#module:default_department).
+            type: str
+          default_role:
+            description: As O(msp.psa.autotask_api_user#module:default_role).
+            type: str
+          integration_vendor:
+            description: As O(msp.psa.autotask_api_user#module:integration_vendor).
+            type: str
+          custom_integration:
+            description: As O(msp.psa.autotask_api_user#module:custom_integration).
+            type: bool
+          timesheets_not_required:
+            description: As O(msp.psa.autotask_api_user#module:timesheets_not_required).
+            type: bool
+          secret_store_path:
+            description: As O(msp.psa.autotask_api_user#module:secret_store_path).
+            type: str
+          state:
+            description: As O(msp.psa.autotask_api_user#module:state).
+            type: str
+            choices: [present, absent]
+            default: present
+          when_missing:
+            description: As O(msp.psa.autotask_api_user#module:when_missing).
+            type: str
+            choices: [report, fail]
+            default: report
+          check_credentials:
+            description: As O(msp.psa.autotask_api_user#module:check_credentials).
+            type: bool
+            default: false
+          api_user_secret:
+            description: As O(msp.psa.autotask_api_user#module:api_user_secret). Never logged or returned.
+            type: str
+          api_user_integration_code:
+            description: As O(msp.psa.autotask_api_user#module:api_user_integration_code). Never logged or returned.
+            type: str
+          required_permissions:
+            description: As O(msp.psa.autotask_api_user#module:required_permissions).
+            type: list
+            elements: dict
+            suboptions:
+              entity:
+                description: As O(msp.psa.autotask_api_user#module:required_permissions.entity).
+                type: str
+                required: true
+              action:
+                description: As O(msp.psa.autotask_api_user#module:required_permissions.action).
+                type: str
+                required: true
+                choices: [query, create, update, delete]
+      members:
+        description:
+          - The declared API members of a ConnectWise tenant, each with the options of
+            M(msp.psa.connectwise_api_member) (except the connection options) and an optional C(profile).
+        type: list
+        elements: dict
+        default: []
+        suboptions:
+          profile:
+            description: A label for reports (the vendor profile the entry comes from).
+            type: str
+          identifier:
+            description: As O(msp.psa.connectwise_api_member#module:identifier).
+            type: str
+            required: true
+          name:
+            description: As O(msp.psa.connectwise_api_member#module:name).
+            type: str
+          email:
+            description: As O(msp.psa.connectwise_api_member#module:email).
+            type: str
+          security_role:
+            description: As O(msp.psa.connectwise_api_member#module:security_role).
+            type: str
+          default_department:
+            description: As O(msp.psa.connectwise_api_member#module:default_department).
+            type: str
+          default_location:
+            description: As O(msp.psa.connectwise_api_member#module:default_location).
+            type: str
+          security_location:
+            description: As O(msp.psa.connectwise_api_member#module:security_location).
+            type: str
+          structure_level:
+            description: As O(msp.psa.connectwise_api_member#module:structure_level).
+            type: str
+          time_zone:
+            description: As O(msp.psa.connectwise_api_member#module:time_zone).
+            type: str
+          notes:
+            description: As O(msp.psa.connectwise_api_member#module:notes).
+            type: str
+          state:
+            description: As O(msp.psa.connectwise_api_member#module:state).
+            type: str
+            choices: [present, absent]
+            default: present
+      ignore_usernames:
+        description: As O(msp.psa.autotask_api_users#module:ignore_usernames) (Autotask tenants).
+        type: list
+        elements: str
+        default: []
+      own_identifier:
+        description: As O(msp.psa.connectwise_api_members#module:own_identifier) (ConnectWise tenants).
+        type: str
   workers:
     description: Tenants checked in parallel.
     type: int
     default: 16
   timeout:
-    description: Seconds to wait for each HTTP request.
+    description: Seconds to wait for each HTTP request (every tenant).
     type: float
     default: 30
   validate_certs:
-    description: Verify TLS certificates.
+    description: Verify TLS certificates (every tenant).
     type: bool
     default: true
 requirements:
@@ -80,25 +311,46 @@ requests:
 """
 
 import concurrent.futures
-import copy
-
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.msp.psa.plugins.module_utils._autotask import AUTH_SPEC as AT_SPEC, AutotaskClient
 from ansible_collections.msp.psa.plugins.module_utils._autotask_user import (
-    USER_MUTUALLY_EXCLUSIVE, USER_REQUIRED_TOGETHER, USER_SPEC, http_factory_for, run_bulk)
+    USER_MUTUALLY_EXCLUSIVE, USER_REQUIRED_TOGETHER, USER_SPEC, run_bulk)
 from ansible_collections.msp.psa.plugins.module_utils._connectwise import AUTH_SPEC as CW_SPEC, ConnectWiseClient
 from ansible_collections.msp.psa.plugins.module_utils._connectwise_member import MEMBER_SPEC, ensure_members
-from ansible_collections.msp.psa.plugins.module_utils._engine import validate_items
-from ansible_collections.msp.psa.plugins.module_utils._http import HAS_URLLIB3, URLLIB3_IMPORT_ERROR, PSAError
+from ansible_collections.msp.psa.plugins.module_utils._http import PSAError
+from ansible_collections.msp.psa.plugins.module_utils._module import optional, run_module
+
+FLEET_WIDE = ("timeout", "validate_certs")  # top-level options, the same for every tenant
+AT_REQUIRED = [k for k, v in AT_SPEC.items() if v.get("required")]
+CW_REQUIRED = [k for k, v in CW_SPEC.items() if v.get("required")]
 
 
-def tenant_spec(psa):
-    spec = copy.deepcopy(AT_SPEC if psa == "autotask" else CW_SPEC)
-    spec.update(name=dict(type="str", required=True), psa=dict(type="str", required=True),
-                users=dict(type="list", elements="dict", default=[]), members=dict(type="list", elements="dict", default=[]),
-                ignore_usernames=dict(type="list", elements="str", default=[]), own_identifier=dict(type="str"))
-    return spec
+def tenant_options():
+    """Every tenant's options, declared (not free-form), so AnsibleModule knows every nested secret as
+    no_log before it logs the invocation: the union of both PSAs' connection options (required per
+    ``psa`` through ``required_if``) and the declared users or members, as the singular modules take them."""
+    options = {}
+    for auth, required in ((AT_SPEC, AT_REQUIRED), (CW_SPEC, CW_REQUIRED)):
+        options.update((k, v) for k, v in optional(auth, *required).items() if k not in FLEET_WIDE)
+    options.update(
+        name=dict(type="str", required=True),
+        psa=dict(type="str", required=True, choices=["autotask", "connectwise"]),
+        users=dict(type="list", elements="dict", default=[], options=dict(USER_SPEC, profile=dict(type="str")),
+                   mutually_exclusive=USER_MUTUALLY_EXCLUSIVE, required_together=USER_REQUIRED_TOGETHER),
+        members=dict(type="list", elements="dict", default=[], options=dict(MEMBER_SPEC, profile=dict(type="str"))),
+        ignore_usernames=dict(type="list", elements="str", default=[]),
+        own_identifier=dict(type="str"),
+    )
+    return options
+
+
+SPEC = dict(
+    tenants=dict(type="list", elements="dict", required=True, options=tenant_options(),
+                 required_if=[("psa", "autotask", AT_REQUIRED), ("psa", "connectwise", CW_REQUIRED)]),
+    workers=dict(type="int", default=16),
+    timeout=dict(type="float", default=30),
+    validate_certs=dict(type="bool", default=True),
+)
 
 
 def check(tenant):
@@ -106,7 +358,7 @@ def check(tenant):
         if tenant["psa"] == "autotask":
             client = AutotaskClient.from_params(tenant, check_mode=True)
             params = dict(tenant, report_orphans=True, inactivate_orphans=False)
-            result = run_bulk(params, client, True, False, http_factory_for(tenant))
+            result = run_bulk(params, client, True, False)
         else:
             client = ConnectWiseClient.from_params(tenant, check_mode=True)
             result = ensure_members(dict(tenant, inactivate_orphans=False), client, True, False)
@@ -116,44 +368,19 @@ def check(tenant):
         return {"psa": tenant["psa"], "error": exc.to_fail_json()["msg"]}, 0
 
 
-class Proxy:
-    """What validate_items needs of a module, for one tenant's nested lists."""
-
-    def __init__(self, module, params):
-        self.params = params
-        self.no_log_values = module.no_log_values
-        self.fail_json = module.fail_json
-
-
-def main():
-    module = AnsibleModule(argument_spec=dict(tenants=dict(type="list", elements="dict", required=True, no_log=False),
-                                              workers=dict(type="int", default=16),
-                                              timeout=dict(type="float", default=30),
-                                              validate_certs=dict(type="bool", default=True)),
-                           supports_check_mode=True)
-    if not HAS_URLLIB3:
-        module.fail_json(msg=missing_required_lib("urllib3"), exception=URLLIB3_IMPORT_ERROR)
-    tenants = []
-    for n, raw in enumerate(module.params["tenants"]):
-        psa = raw.get("psa")
-        if psa not in ("autotask", "connectwise"):
-            module.fail_json(msg="tenants[%d] (%s): psa must be autotask or connectwise" % (n, raw.get("name")))
-        raw = dict(raw, timeout=module.params["timeout"], validate_certs=module.params["validate_certs"])
-        tenant = validate_items(Proxy(module, {"tenants": [raw]}), "tenants", tenant_spec(psa))[0]
-        if psa == "autotask":
-            tenant["users"] = validate_items(Proxy(module, {"users": tenant["users"]}), "users", USER_SPEC,
-                                             USER_MUTUALLY_EXCLUSIVE, USER_REQUIRED_TOGETHER,
-                                             extra={"profile": dict(type="str")})
-        else:
-            tenant["members"] = validate_items(Proxy(module, {"members": tenant["members"]}), "members", MEMBER_SPEC,
-                                               extra={"profile": dict(type="str")})
-        tenants.append(tenant)
+def run(module, client=None):
+    fleet = dict((k, module.params[k]) for k in FLEET_WIDE)
+    tenants = [dict(tenant, **fleet) for tenant in module.params["tenants"]]
     results, requests = {}, 0
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, module.params["workers"])) as pool:
         for tenant, (entry, sent) in zip(tenants, pool.map(check, tenants)):
             results[tenant["name"]] = entry
             requests += sent
-    module.exit_json(changed=False, tenants=results, requests=requests)
+    return dict(changed=False, tenants=results, requests=requests)
+
+
+def main():
+    run_module([SPEC], run)
 
 
 if __name__ == "__main__":
