@@ -156,8 +156,6 @@ def permission_check(client, required):
     return missing
 
 
-
-
 class AutotaskProvider(Provider):
     """Autotask API users (Resources with license type API User) for the engine: one query reads them
     all; Resources can be updated, never created, so a missing user becomes the New API User steps."""
@@ -371,10 +369,3 @@ def http_factory_for(params):
 def provider_for(params, client):
     return AutotaskProvider(client, http_factory_for(params), params.get("autotask_username"),
                             params.get("ignore_usernames"))
-
-
-def run_bulk(params, client, check_mode, diff_mode, http_factory=None):
-    """Every declared user of one database (the fleet drift check's entry point): plan, then apply."""
-    from ansible_collections.msp.psa.plugins.module_utils._engine import converge
-    return converge(provider_for(params, client), params["users"], check_mode, diff_mode, tenant=params.get("name"),
-                    inactivate_orphans=params.get("inactivate_orphans"), report_orphans=params.get("report_orphans", True))

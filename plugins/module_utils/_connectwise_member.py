@@ -367,10 +367,3 @@ def key_steps(identifier, description, store_path):
 
 def provider_for(params, client):
     return ConnectWiseProvider(client, params.get("own_identifier"), params.get("security_roles"))
-
-
-def ensure_members(params, client, check_mode, diff_mode):
-    """Every declared member of one company (the fleet drift check's entry point): plan, then apply."""
-    from ansible_collections.msp.psa.plugins.module_utils._engine import converge
-    return converge(provider_for(params, client), params["members"], check_mode, diff_mode, tenant=params.get("name"),
-                    inactivate_orphans=params.get("inactivate_orphans"))

@@ -247,12 +247,12 @@ class Plan:
             return
         lines = []
         for e in self.errors:
-            where = " ".join(p for p in (
-                ("tenant %s" % self.tenant) if self.tenant else "",
-                ("profile %s" % e["profile"]) if e.get("profile") else "",
-                ("%s %s" % ("user", e["name"])) if e.get("name") else "") if p)
-            lines.append("%s: %s: %s%s" % (where or "declaration", e["field"], e["message"],
-                                            (" Fix: " + e["fix"]) if e.get("fix") else ""))
+            parts = [("tenant %s" % self.tenant) if self.tenant else "",
+                     ("profile %s" % e["profile"]) if e.get("profile") else "",
+                     ("user %s" % e["name"]) if e.get("name") else ""]
+            where = " ".join(p for p in parts if p) or "declaration"
+            fix = (" Fix: " + e["fix"]) if e.get("fix") else ""
+            lines.append("%s: %s: %s%s" % (where, e["field"], e["message"], fix))
         raise PSAError("The declaration has %d error(s); nothing was written:\n- %s" % (len(lines), "\n- ".join(lines)),
                        kind="invalid_input", details={"errors": self.errors})
 

@@ -314,9 +314,11 @@ import concurrent.futures
 
 from ansible_collections.msp.psa.plugins.module_utils._autotask import AUTH_SPEC as AT_SPEC, AutotaskClient
 from ansible_collections.msp.psa.plugins.module_utils._autotask_user import (
-    USER_MUTUALLY_EXCLUSIVE, USER_REQUIRED_TOGETHER, USER_SPEC, run_bulk)
+    USER_MUTUALLY_EXCLUSIVE, USER_REQUIRED_TOGETHER, USER_SPEC, provider_for as autotask_provider)
 from ansible_collections.msp.psa.plugins.module_utils._connectwise import AUTH_SPEC as CW_SPEC, ConnectWiseClient
-from ansible_collections.msp.psa.plugins.module_utils._connectwise_member import MEMBER_SPEC, ensure_members
+from ansible_collections.msp.psa.plugins.module_utils._connectwise_member import (
+    MEMBER_SPEC, provider_for as connectwise_provider)
+from ansible_collections.msp.psa.plugins.module_utils._engine import converge
 from ansible_collections.msp.psa.plugins.module_utils._http import PSAError
 from ansible_collections.msp.psa.plugins.module_utils._module import optional, run_module
 
@@ -357,12 +359,12 @@ def check(tenant):
     try:
         if tenant["psa"] == "autotask":
             client = AutotaskClient.from_params(tenant, check_mode=True)
-            params = dict(tenant, report_orphans=True, inactivate_orphans=False)
-            result = run_bulk(params, client, True, False)
+            provider, declared = autotask_provider(tenant, client), tenant["users"]
         else:
             client = ConnectWiseClient.from_params(tenant, check_mode=True)
-            result = ensure_members(dict(tenant, inactivate_orphans=False), client, True, False)
-        keep = dict((k, result.get(k)) for k in ("users", "members", "orphans", "summary") if k in result)
+            provider, declared = connectwise_provider(tenant, client), tenant["members"]
+        result = converge(provider, declared, True, False, tenant=tenant["name"])
+        keep = dict((k, result.get(k)) for k in ("users", "orphans", "summary"))
         return {"psa": tenant["psa"], "result": keep}, client.http.requests_sent
     except PSAError as exc:
         return {"psa": tenant["psa"], "error": exc.to_fail_json()["msg"]}, 0
