@@ -34,7 +34,7 @@ def stored_paths(bao):
         for key in keys:
             (walk if key.endswith("/") else found.append)(prefix + key)
     walk("msp/")
-    return found
+    return [p for p in found if not p.endswith("/_lock")]  # the tenant's lock is not a credential
 
 
 def converge(sandbox, bao, tmp_path, hosts, check=False, diff=False):
