@@ -28,7 +28,13 @@ UI_AT_USER = "Admin > Account Settings & Users > Resources/Users (HR) > Resource
 UI_CW_KEYS = "System > Members > API Members > %s > API Keys"
 # data key -> the custom-metadata key that mirrors it. Never secret; never listed in ``fields``.
 STATE_KEYS = {"_phase": "rotation_phase", "_created_at": "created_at", "_rotation_started_at": "rotation_started_at",
-              "_promoted_at": "promoted_at", "_rotated_at": "rotated_at"}
+              "_promoted_at": "promoted_at", "_rotated_at": "rotated_at",
+              # adoption of an API user that existed before its credential was stored (see ADOPTION)
+              "_secret_state": "secret_state", "_adopted_at": "adopted_at",
+              # the lockout guard: the last login as the API user (see LOGIN_GUARD)
+              "_login_failed_at": "login_failed_at", "_login_failed_fingerprint": "login_failed_fingerprint",
+              "_login_failed_reason": "login_failed_reason",
+              "_login_ok_at": "login_ok_at", "_login_ok_fingerprint": "login_ok_fingerprint"}
 MIRROR_KEYS = dict((m, k) for k, m in STATE_KEYS.items())
 
 
@@ -169,7 +175,7 @@ def _ensure(params, store):
 
 
 def _fields(data):
-    return sorted(k for k in data if data.get(k) and k not in STATE_KEYS)
+    return sorted(k for k in data if data.get(k) and not k.startswith("_"))
 
 
 def _all_registrations_current(kind, data, meta):
@@ -273,4 +279,85 @@ def render(template, values):
     out = template
     for k, v in values.items():
         out = out.replace("{%s}" % k, "" if v is None else str(v))
+    return out
+
+
+def _finding(field, want, have, fix, detail):
+    return {"field": field, "want": want, "have": have, "fix": fix, "detail": detail}
+
+
+def _pending_fingerprint(kind, data):
+    return fingerprint(*[data.get("pending_" + f) for f in FIELDS[kind]]) if _pending_present(kind, data) else None
+
+
+def assess(kind, data, metadata, max_age_days=None, vendors=None):
+    """What keeps the stored credential from doing its job, for the drift check: a list of findings
+    ``{field, want, have, fix, detail}`` (``fix``: ``store``, ``vendor`` or ``ui``). ``data`` and
+    ``metadata`` are what :meth:`SecretStore.read_record` returns (``data`` None when nothing is stored);
+    nothing is read or written here, and no finding ever holds a secret value or a fingerprint.
+
+    Fields: ``credential`` (``have`` is ``missing``, or ``unknown_secret`` for an API user that existed before
+    its secret was stored), ``rotation`` (``pending`` or ``promoted``: a rotation waits for a step),
+    ``credential_age`` (older than ``max_age_days``), ``login`` (the last login with this very credential
+    failed and is not retried) and ``registration:<vendor>`` for each of ``vendors`` whose registration is
+    not confirmed or registered for the current credential (only when a current credential is stored)."""
+    data = dict(data or {})
+    meta = dict(metadata or {})
+    state = load_state(kind, data, meta)[0]
+    out = []
+    has = all(data.get(f) for f in FIELDS[kind])
+    phase = state.get("rotation_phase") or "none"
+    what = "secret" if kind == "autotask" else "API key pair"
+    if not has and state.get("secret_state") == "unknown_secret":
+        out.append(_finding("credential", "stored", "unknown_secret", "store",
+                            "The API user exists in the PSA, but the %s it uses is not in the store, so nothing was "
+                            "generated. Store the %s the vendor tool uses today (the next run verifies it where a login "
+                            "is possible), or rotate (rotate=true) and set the new value in the PSA." % (what, what)))
+    elif not has:
+        out.append(_finding("credential", "stored", "missing", "store", "No %s is stored." % what))
+    fp = current_fingerprint(kind, data) if has else None
+    pending_fp = _pending_fingerprint(kind, data)
+    if phase == "pending":
+        if kind == "autotask":
+            todo = "reset the API user's secret in Autotask to the value stored as pending_secret"
+        else:
+            todo = "create the new key pair in ConnectWise and store it as pending_public_key and pending_private_key" \
+                if not pending_fp else "the stored pending key pair must be verified"
+        out.append(_finding("rotation", "none", "pending", "ui",
+                            "A rotation started at %s waits: %s; it becomes current only once verified." % (
+                                state.get("rotation_started_at") or "an unknown time", todo)))
+    elif phase == "promoted":
+        out.append(_finding("rotation", "none", "promoted", "vendor",
+                            "The new %s is current since %s; the vendor tool must get it before the previous one is "
+                            "retired." % (what, state.get("promoted_at") or "an unknown time")))
+    if max_age_days and has and phase == "none":
+        age = age_days(state.get("rotated_at") or state.get("created_at") or state.get("adopted_at"))
+        if age is not None and age > max_age_days:
+            out.append(_finding("credential_age", "at most %d days" % max_age_days, "%d days" % int(age), "store",
+                                "Rotation overdue: a converge with max_age_days (or rotate=true) starts it."))
+    failed = state.get("login_failed_fingerprint")
+    if failed and failed in (fp, pending_fp):
+        reason = state.get("login_failed_reason") or "invalid"
+        of_pending = failed == pending_fp and failed != fp
+        fix = "ui" if reason == "locked" or of_pending else "store"
+        if reason == "locked":
+            todo = "the account is locked: unlock it in the PSA and make sure the stored %s is the right one" % what
+        elif of_pending:
+            todo = "the PSA refused the pending %s: set it in the PSA as the rotation step says" % what
+        else:
+            todo = "the PSA refused the stored %s: store the right one (a changed credential is tried again)" % what
+        out.append(_finding("login", "valid", "failed", fix,
+                            "The last login failed at %s and is not retried with the same %s; %s, or run with "
+                            "retry_failed_login=true once it is fixed." % (
+                                state.get("login_failed_at") or "an unknown time", what, todo)))
+    if has:
+        for vendor in vendors or []:
+            key = "registration_%s" % vendor
+            have = meta.get(key) or "none"
+            if have in ("confirmed", "registered"):
+                if meta.get(key + "_fingerprint") == fp:
+                    continue
+                have = "%s for an earlier credential" % have
+            out.append(_finding("registration:%s" % vendor, "confirmed", have, "vendor",
+                                "The vendor tool %s has not been confirmed to hold the current %s." % (vendor, what)))
     return out
