@@ -230,8 +230,11 @@ class AutotaskProvider(Provider):
 
     # -- compare ----------------------------------------------------------------------------------
     def want(self, item):
+        """A declared, present user is an active API-only user unless the declaration says otherwise."""
         want = dict((k, item.get(k)) for k in USER_OPTIONS)
         want["api_user"] = True
+        if want["active"] is None:
+            want["active"] = True
         return want
 
     def view(self, record, want):
@@ -250,7 +253,7 @@ class AutotaskProvider(Provider):
         ui = SECURITY_TAB.format(user=item["username"])
         out = []
         for option in ("first_name", "last_name", "email", "active", "internal_cost", "location", "security_level"):
-            if item.get(option) is None and not (option == "active" and item.get("state") == "absent"):
+            if item.get(option) is None and option != "active":
                 continue
             writable = not self.metadata(option).get("isReadOnly", True)
             path = ui + (" > Security Level" if option == "security_level" else "")

@@ -95,12 +95,14 @@ class ConnectWiseProvider(Provider):
     key = "identifier"
     can_create = True
 
-    def __init__(self, client, own_identifier=None, security_roles=None):
+    def __init__(self, client, own_identifier=None, security_roles=None, ignore_identifiers=()):
         self.client = client
         self.own = (own_identifier or "").lower()
+        self.ignore = set(i.lower() for i in ignore_identifiers or ())
         self.security_roles = security_roles or []
         self._tables = {}
         self._role_ids = {}      # role name (lower) -> id, filled as roles are found or created
+        self._shared = []        # this run's security-role plans
 
     # -- reads ----------------------------------------------------------------------------------
     def table(self, path):
@@ -130,10 +132,23 @@ class ConnectWiseProvider(Provider):
         for role in self.security_roles:
             validate_role_name(role["name"])
             plans.append(plan_role(self, role["name"], role.get("permissions")))
+        self._shared = plans
         return plans
 
     def apply_shared(self, shared, check_mode):
         return apply_role(self, shared, check_mode)
+
+    def findings(self, item, record):
+        """The member's security role lacks levels the vendor needs: the integration cannot work."""
+        for shared in self._shared:
+            if casefold_equal(shared["name"], item.get("security_role")) and shared["permissions_missing"]:
+                gaps = shared["permissions_missing"]
+                return [{"field": "role_permissions", "want": "the %s levels" % len(gaps) + " the vendor needs",
+                         "have": "%d missing or different: %s" % (len(gaps), ", ".join(
+                             "%s > %s %s" % (g["module"], g["function"], g["level"] or "") for g in gaps)),
+                         "fix": "ui", "ui_path": "System > Security Roles > %s" % shared["name"],
+                         "step_elsewhere": True}]
+        return []
 
     def planned_role(self, name):
         return any(casefold_equal(s["name"], name) for s in self.security_roles)
@@ -245,7 +260,7 @@ class ConnectWiseProvider(Provider):
         names = set(d["identifier"].lower() for d in declared)
         out = []
         for name, r in sorted(records.items()):
-            if name in names or name == self.own:
+            if name in names or name == self.own or name in self.ignore:
                 continue
             out.append((r, {"name": r["identifier"], "identifier": r["identifier"], "active": not r.get("inactiveFlag"),
                             "security_role": ref_name(r.get("securityRole"))}))
@@ -366,4 +381,5 @@ def key_steps(identifier, description, store_path):
 
 
 def provider_for(params, client):
-    return ConnectWiseProvider(client, params.get("own_identifier"), params.get("security_roles"))
+    return ConnectWiseProvider(client, params.get("own_identifier"), params.get("security_roles"),
+                               params.get("ignore_identifiers"))

@@ -186,6 +186,10 @@ class Provider(object):
         """Further findings and writes for an existing user: ``(drift, writes, unverifiable, facts)``."""
         return [], [], [], {}
 
+    def findings(self, item, record):
+        """Drift that is not a field of the user (a role's missing levels, say), for existing and new users."""
+        return []
+
     def write(self, write, record):
         """Carry out one extra write (re-reading before any create)."""
         raise NotImplementedError
@@ -306,6 +310,8 @@ def plan_item(provider, item, record):
             it.action = "missing"
             it.manual_steps = provider.missing_steps(item)
             it.drift.append({"field": "exists", "want": True, "have": False, "fix": "ui"})
+        if not absent:
+            it.drift.extend(provider.findings(item, record))
         return it
     want = {"active": False} if absent else provider.want(item)
     it.before = provider.view(record, want)
@@ -320,8 +326,9 @@ def plan_item(provider, item, record):
         it.writes = writes
         it.unverifiable = unverifiable
         it.facts = facts
+    it.drift.extend(provider.findings(item, record) if not absent else [])
     for d in it.drift:
-        if d["fix"] == "ui":
+        if d["fix"] == "ui" and not d.get("step_elsewhere"):
             it.manual_steps.append(step(provider.psa_label, "Set %s of %s to %s" % (d["field"], it.name, d["want"]),
                                         d.get("ui_path"), values={d["field"]: d["want"]}))
     it.manual_steps.extend(it.facts.pop("manual_steps", []))
@@ -375,7 +382,9 @@ def apply_item(provider, it, check_mode, diff_mode):
             after = provider.view(record, provider.want(item)) if not check_mode else dict(
                 provider.predict(item), id=None, **{provider.key: it.name})
             result.update(changed=True, state="created", record=after)
-            result["drift" if check_mode else "fixed"] = list(it.drift)
+            result["drift" if check_mode else "fixed"] = [d for d in it.drift if d["fix"] == "api"]
+            if not check_mode:
+                result["drift"] = [d for d in it.drift if d["fix"] != "api"]
             if diff_mode:
                 result["diff"] = {"before": {}, "after": after}
             return result

@@ -44,7 +44,9 @@ options:
     type: bool
     default: true
   ignore_usernames:
-    description: API users that are not orphans although not declared here (other automation). The collection's own user is always ignored.
+    description:
+      - API users that are not orphans although not declared in O(users) (other automation, or users that another
+        declaration of the same tenant owns). Never touched. The collection's own user is always ignored.
     type: list
     elements: str
     default: []

@@ -83,6 +83,13 @@ options:
   own_identifier:
     description: The collection's own API member, never reported as an orphan.
     type: str
+  ignore_identifiers:
+    description:
+      - API members that are not orphans although not declared in O(members) (other automation, or users that
+        another declaration of the same tenant owns). Never touched.
+    type: list
+    elements: str
+    default: []
   inactivate_orphans:
     description: Set the orphans inactive (ConnectWise has no DELETE for API members). Off by default.
     type: bool
@@ -150,6 +157,7 @@ SPEC = dict(
     members=dict(type="list", elements="dict", required=True, options=dict(MEMBER_SPEC, profile=dict(type="str"))),
     security_roles=ROLE_SPEC,
     own_identifier=dict(type="str"),
+    ignore_identifiers=dict(type="list", elements="str", default=[]),
     inactivate_orphans=dict(type="bool", default=False),
 )
 
