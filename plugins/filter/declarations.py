@@ -16,6 +16,10 @@ description:
   - Builds the O(_input) profiles into the C(users) list of M(msp.psa.autotask_api_users) for one tenant, with
     the tenant's domain, secret-store paths and per-profile overrides. The companion filter
     C(msp.psa.connectwise_members) does the same for M(msp.psa.connectwise_api_members).
+  - Both first validate the tenant's declaration against the declaration schema (C(docs/declarations.md)) and fail
+    listing every error, each naming the tenant and the key path (an unknown vendor profile or override key with
+    the nearest valid name, a wrong type), before anything is written. C(msp.psa.validate_declaration) does the
+    same check alone. Needs the Python library C(jsonschema) on the controller.
 options:
   _input:
     description: The vendor profiles (from the C(msp.psa.vendor_profiles) lookup).
@@ -46,31 +50,87 @@ _value:
   elements: dict
 """
 
+import json
+
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.msp.psa.plugins.module_utils._declaration import OVERRIDE_KEYS, DeclarationError
+from ansible_collections.msp.psa.plugins.module_utils._declaration import profile_errors, tenant_errors
 from ansible_collections.msp.psa.plugins.module_utils._tenant import TenantNameError
 from ansible_collections.msp.psa.plugins.module_utils._tenant import store_path as _store_path
 from ansible_collections.msp.psa.plugins.module_utils._tenant import validate_tenant_name
 
-AUTOTASK_KEYS = ("first_name", "last_name", "security_level", "location", "internal_cost", "default_department",
-                 "default_role", "integration_vendor", "custom_integration", "timesheets_not_required")
-CONNECTWISE_KEYS = ("name", "email", "security_role", "default_department", "default_location", "security_location",
-                    "structure_level", "time_zone", "notes")
+# The settings the filters copy into each user or member (besides the natural key and the email), from the
+# one schema (plugins/module_utils/_declaration.py): an override the schema accepts is one these copy.
+AUTOTASK_KEYS = tuple(k for k in OVERRIDE_KEYS["autotask"] if k not in ("username", "email_local"))
+CONNECTWISE_KEYS = tuple(k for k in OVERRIDE_KEYS["connectwise"] if k != "identifier")
+
+_PROFILE_ERRORS = {}
+
+
+def _declaration_of(tenant, psa):
+    """The tenant dict the role and playbooks build, as the host vars of the schema's tenant declaration."""
+    out = {"psa": psa, "vendor_profiles": tenant.get("profiles"), "profile_overrides": tenant.get("overrides")}
+    for key, var in (("domain", "autotask_domain"), ("email_domain", "autotask_email_domain")):
+        if tenant.get(key) not in (None, ""):
+            out[var] = tenant[key]
+    return out
+
+
+def _used_profile_errors(profiles, declared):
+    """Errors of the profiles the tenant uses (the lookup already checked its files; this covers profiles
+    handed over some other way). Cached by content: a fleet shares a handful of profiles."""
+    errors = []
+    for name in declared if isinstance(declared, list) else []:
+        if not isinstance(name, str) or name not in profiles:
+            continue
+        key = (name, json.dumps(profiles[name], sort_keys=True, default=str))
+        if key not in _PROFILE_ERRORS:
+            _PROFILE_ERRORS[key] = profile_errors(profiles[name], name)
+        errors += _PROFILE_ERRORS[key]
+    return errors
+
+
+def _check(declaration, profiles, tenant):
+    try:
+        errors = tenant_errors(declaration, profiles, tenant)
+        errors += _used_profile_errors(profiles, declaration.get("vendor_profiles"))
+        if errors:
+            raise DeclarationError("The declaration of tenant %s" % tenant, errors)
+    except DeclarationError as exc:
+        raise AnsibleFilterError(str(exc))
+
+
+def _validate(profiles, tenant, psa):
+    """Every error of the tenant's declaration at once (unknown profiles and override keys with the nearest
+    valid name, wrong types), before anything uses it."""
+    _check(_declaration_of(tenant, psa), profiles, tenant_name(tenant.get("name")))
 
 
 def _profiles_for(profiles, tenant, psa):
-    tenant_name(tenant.get("name"))
+    _validate(profiles, tenant, psa)
     out = []
     for name in tenant.get("profiles") or []:
-        if name not in profiles:
-            raise AnsibleFilterError("tenant %s: unknown vendor profile %r (known: %s)" % (
-                tenant.get("name"), name, ", ".join(sorted(profiles))))
-        settings = profiles[name].get(psa)
-        if settings is None:
-            raise AnsibleFilterError("tenant %s: vendor profile %r has no %s settings" % (tenant.get("name"), name, psa))
-        merged = dict(settings, **((tenant.get("overrides") or {}).get(name) or {}))
+        merged = dict(profiles[name][psa], **((tenant.get("overrides") or {}).get(name) or {}))
         out.append((name, merged))
     return out
+
+
+def validate_declaration(declaration, profiles, psa=None, name=None):
+    """The ``msp.psa.validate_declaration`` filter: returns the declaration unchanged, or fails listing every
+    error with its place. ``declaration`` is the tenant dict the role builds (``name``, ``profiles``,
+    ``overrides``, ``domain``, ...; give ``psa``) or a tenant's host vars (``psa``, ``vendor_profiles``,
+    ``profile_overrides``, ...; give ``name``)."""
+    if not isinstance(declaration, dict):
+        raise AnsibleFilterError("validate_declaration: expected a mapping (a tenant), not %r" % (declaration,))
+    if "profiles" in declaration and "vendor_profiles" not in declaration:
+        if psa is None:
+            raise AnsibleFilterError("validate_declaration: give the tenant's psa (autotask or connectwise)")
+        _validate(profiles, declaration, psa)
+    else:
+        host = dict(declaration, psa=psa) if psa is not None else declaration
+        _check(host, profiles, tenant_name(name if name is not None else declaration.get("name")))
+    return declaration
 
 
 def tenant_name(name):
@@ -93,8 +153,6 @@ def store_path(tenant, psa, profile):
 
 
 def autotask_users(profiles, tenant):
-    if not tenant.get("domain"):
-        raise AnsibleFilterError("tenant %s: autotask_domain is required (the domain of its API usernames)" % tenant.get("name"))
     users = []
     for name, p in _profiles_for(profiles, tenant, "autotask"):
         user = dict((k, p[k]) for k in AUTOTASK_KEYS if p.get(k) is not None)
@@ -164,4 +222,4 @@ class FilterModule(object):
     def filters(self):
         return {"autotask_users": autotask_users, "connectwise_members": connectwise_members,
                 "credential_path": store_path, "tenant_results": tenant_results, "fleet_tenants": fleet_tenants,
-                "tenant_name": tenant_name}
+                "tenant_name": tenant_name, "validate_declaration": validate_declaration}

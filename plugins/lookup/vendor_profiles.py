@@ -15,7 +15,10 @@ author:
 description:
   - Returns a dictionary of vendor profile name to profile, read from the collection's built-in profiles
     in C(roles/api_user/files/profiles/*.yml), which hold the seeds' settings, and from each directory given, whose files
-    add profiles or replace built-in ones with the same name.
+    (C(*.yml) or C(*.yaml)) add profiles or replace built-in ones with the same name.
+  - Every file is validated against the vendor profile schema (C(docs/declaration.schema.json) in the collection,
+    see C(docs/declarations.md)); the lookup fails listing every error of every file, each with the file, the key
+    path and, for a mistyped key, the nearest valid one. Needs the Python library C(jsonschema) on the controller.
 options:
   _terms:
     description: Extra directories of profile YAML files.
@@ -45,6 +48,8 @@ import yaml
 from ansible.errors import AnsibleError
 from ansible.plugins.lookup import LookupBase
 
+from ansible_collections.msp.psa.plugins.module_utils._declaration import DeclarationError, profile_errors
+
 try:
     from yaml import CSafeLoader as Loader
 except ImportError:  # pragma: no cover
@@ -54,17 +59,45 @@ BUILTIN = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.a
                        "roles", "api_user", "files", "profiles")
 
 
+def _read(path):
+    """(data, error line): a file that is not YAML is an error naming the file and the line."""
+    try:
+        with open(path) as handle:
+            data = yaml.load(handle, Loader=Loader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = (" (line %d, column %d)" % (mark.line + 1, mark.column + 1)) if mark else ""
+        return None, "vendor profile file %s: not valid YAML%s: %s" % (path, where, getattr(exc, "problem", None) or exc)
+    return ({} if data is None else data), None
+
+
 def load_profiles(directories):
+    """Every profile of the built-in and the given directories, each file validated; all errors at once."""
     profiles = {}
+    errors = []
     for directory in [BUILTIN] + list(directories):
         if directory != BUILTIN and not os.path.isdir(directory):
             raise AnsibleError("vendor_profiles: %s is not a directory" % directory)
-        for path in sorted(glob.glob(os.path.join(directory, "*.yml"))):
-            with open(path) as handle:
-                data = yaml.load(handle, Loader=Loader) or {}
-            if not isinstance(data, dict) or not ("autotask" in data or "connectwise" in data):
-                raise AnsibleError("vendor_profiles: %s must map autotask: and/or connectwise: settings" % path)
-            profiles[os.path.splitext(os.path.basename(path))[0]] = data
+        paths = sorted(glob.glob(os.path.join(directory, "*.yml")) + glob.glob(os.path.join(directory, "*.yaml")))
+        seen = {}
+        for path in paths:
+            name = os.path.splitext(os.path.basename(path))[0]
+            if name in seen:
+                errors.append("vendor profile %s: two files in %s: %s and %s; keep one." % (
+                    name, directory, os.path.basename(seen[name]), os.path.basename(path)))
+                continue
+            seen[name] = path
+            data, error = _read(path)
+            if error:
+                errors.append(error)
+                continue
+            try:
+                errors += profile_errors(data, name, path)
+            except DeclarationError as exc:  # jsonschema missing: say what to install
+                raise AnsibleError(str(exc))
+            profiles[name] = data
+    if errors:
+        raise AnsibleError(str(DeclarationError("The vendor profiles", errors)))
     return profiles
 
 
