@@ -128,7 +128,11 @@ def creation_steps(params, zone):
 
 
 def credential_check(http_factory, params, zone_url):
-    """One login as the API user, only where Autotask makes that possible (custom integrations)."""
+    """One login as the API user, only where Autotask makes that possible (custom integrations).
+
+    One attempt at most: the request is never re-sent after a dropped answer (Autotask counts every refused
+    secret toward the user's lockout, and a re-sent request may count twice); a 429 (not processed) is retried.
+    Callers that keep a store (``_credential``) record a refusal and do not try the same secret again."""
     if params.get("integration_vendor") or not params.get("custom_integration"):
         return "not_possible", ("Autotask requires the user's own tracking identifier on every call; for an "
                                 "integration-vendor user only the vendor holds it, so only the vendor tool's own "
@@ -136,7 +140,7 @@ def credential_check(http_factory, params, zone_url):
     client = AutotaskClient(http_factory(), params["username"], params["api_user_secret"],
                             params["api_user_integration_code"], zone_url=zone_url)
     try:
-        client.call("GET", "ThresholdInformation")
+        client.call("GET", "ThresholdInformation", idempotent=False)
     except PSAError as exc:
         if exc.kind == "locked":
             return "locked", exc.message

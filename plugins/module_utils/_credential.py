@@ -20,6 +20,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.msp.psa.plugins.module_utils._engine import step
+from ansible_collections.msp.psa.plugins.module_utils._http import PSAError
 from ansible_collections.msp.psa.plugins.module_utils._secret_store import (
     StoreConflict, age_days, fingerprint, generate_secret, now)
 
@@ -96,6 +97,16 @@ def ensure(params, store):
         return _ensure(params, store)
 
 
+def _wants_unknown(params, state):
+    """No credential is stored: is the API user one that already exists in the PSA (``unknown_secret``)?
+    ``user_exists`` true: yes. False: no, it is missing (a secret may be generated for its creation).
+    Not given: what the store recorded last time."""
+    given = params.get("user_exists")
+    if given is None:
+        return state.get("secret_state") == "unknown_secret"
+    return bool(given)
+
+
 def _ensure(params, store):
     kind, path = params["kind"], params["path"]
     record = store.read_record(path)
@@ -109,12 +120,24 @@ def _ensure(params, store):
     ref = store.ref(path)
     result = {"changed": False, "path": ref, "manual_steps": [], "kind": kind}
     fields = FIELDS[kind]
+    has = all(data.get(f) for f in fields)
+    phase = state.get("rotation_phase") or "none"
+
+    # The lockout guard: record a login made by another task, or make the one login of this run.
+    login = {}
+    if params.get("record_login"):
+        login = _record_login(kind, data, state, params["record_login"])
+    elif params.get("login") and kind == "autotask":
+        login = _login_autotask(params, store, data, meta, state, phase)
+    noted = login.pop("changed", False)
 
     def commit(new_state, outcome):
-        """The commit point: secrets and state in one data version, check-and-set; then the mirror."""
+        """The commit point: secrets and state in one data write, check-and-set; then the mirror."""
         store.write_data(path, _with_state(data, new_state), cas=record.version)
         store.update_metadata(path, mirror(meta, new_state, "data"))
-        result.update(changed=True, state=outcome)
+        result["changed"] = True
+        if outcome:
+            result["state"] = outcome
         return new_state, "data"
 
     def repair_mirror():
@@ -124,53 +147,77 @@ def _ensure(params, store):
             store.update_metadata(path, wanted)
             result["changed"] = True
 
-    if not all(data.get(f) for f in fields):
-        if kind == "autotask" and params["generate"]:
+    age = age_days(state.get("rotated_at") or state.get("created_at") or state.get("adopted_at"))
+    wants_rotation = params["rotate"] or (params.get("max_age_days") and age is not None and age > params["max_age_days"])
+    transition = None
+    if not has and phase == "none":
+        if _wants_unknown(params, state):
+            result["state"] = "unknown_secret"
+            if params["rotate"]:
+                if kind == "autotask":
+                    data["pending_secret"] = generate_secret(params["secret_length"])
+                transition = dict(state, rotation_phase="pending", rotation_started_at=now(), secret_state="unknown_secret",
+                                  adopted_at=state.get("adopted_at") or now()), "rotation_started"
+            elif state.get("secret_state") != "unknown_secret":
+                transition = dict(state, rotation_phase="none", secret_state="unknown_secret", adopted_at=now()), None
+        elif kind == "autotask" and params["generate"]:
             data["secret"] = generate_secret(params["secret_length"])
-            state, source = commit({"rotation_phase": "none", "created_at": now()}, "generated")
+            transition = {"rotation_phase": "none", "created_at": now()}, "generated"
         else:
             result["state"] = "awaiting_secret"
-            what = "the API user's secret (field secret)" if kind == "autotask" else \
-                "the API key pair (fields public_key and private_key)"
-            result["manual_steps"].append(step("Secret store", "Store %s for %s" % (what, _who(meta)), None,
-                                               values={"path": ref}, instructions=[
-                "Store %s at %s as soon as the PSA shows it." % (what, ref),
-                "The next run verifies it and records the registration state."]))
-            if data:
+            result["manual_steps"].append(awaiting_step(kind, meta, ref))
+            if noted:
+                state, source = commit(state, None)
+            elif data:
                 repair_mirror()
-            result.update(phase="none", metadata=mirror(meta, state, source), fields=_fields(data))
+            result.update(phase="none", metadata=mirror(meta, state, source), fields=_fields(data),
+                          login=_login_view(kind, data, state, login, params))
             return result
-    phase = state.get("rotation_phase") or "none"
-    age = age_days(state.get("rotated_at") or state.get("created_at"))
-    wants_rotation = params["rotate"] or (params.get("max_age_days") and age is not None and age > params["max_age_days"])
-    if result.get("state") == "generated":
-        pass
-    elif phase == "none" and wants_rotation:
+    elif has and phase == "none" and state.get("secret_state") == "unknown_secret":
+        # the admin stored the secret the PSA and the vendor tool already use (the safe path (a))
+        transition = dict(state, secret_state="adopted"), "adopted"
+    elif has and phase == "none" and wants_rotation:
         if kind == "autotask":
             data["pending_secret"] = generate_secret(params["secret_length"])
-        state, source = commit(dict(state, rotation_phase="pending", rotation_started_at=now()), "rotation_started")
-    elif phase == "pending" and params["rotation_verified"] and _pending_present(kind, data):
+        transition = dict(state, rotation_phase="pending", rotation_started_at=now()), "rotation_started"
+    elif phase == "pending" and (params["rotation_verified"] or login.get("pending_valid")) and _pending_present(kind, data):
         for f in fields:
-            data["previous_" + f] = data[f]
+            if data.get(f):
+                data["previous_" + f] = data[f]
             data[f] = data.pop("pending_" + f)
-        state, source = commit(dict(state, rotation_phase="promoted", promoted_at=now()), "rotation_promoted")
+        new_state = dict(state, rotation_phase="promoted", promoted_at=now())
+        if new_state.get("secret_state") == "unknown_secret":
+            new_state.pop("secret_state")  # the new credential is one the PSA is known to hold
+        transition = new_state, "rotation_promoted"
     elif phase == "promoted" and (params["registration_updated"] or _all_registrations_current(kind, data, meta)):
         for f in fields:
             data.pop("previous_" + f, None)
         new_state = dict(state, rotation_phase="none", rotated_at=now())
         new_state.pop("rotation_started_at", None)
-        state, source = commit(new_state, "rotation_completed")
+        transition = new_state, "rotation_completed"
+    if transition:
+        state, source = commit(*transition)
+    elif noted:
+        state, source = commit(state, None)
     else:
         repair_mirror()
     phase = state.get("rotation_phase") or "none"
     meta = mirror(meta, state, source)
-    result.setdefault("state", "current")
+    result.setdefault("state", "unknown_secret" if not all(data.get(f) for f in fields)
+                      and state.get("secret_state") == "unknown_secret" else "current")
     result["phase"] = phase
+    result["secret_state"] = state.get("secret_state") or "known"
+    if result["state"] == "unknown_secret" and phase == "none":
+        result["manual_steps"].append(adopt_step(kind, meta, ref, login_possible=_login_possible(params, kind, meta)))
     result["manual_steps"].extend(rotation_steps(kind, phase, meta, ref, data))
+    failed = _failed_login_step(kind, data, state, meta, ref)
+    if failed:
+        result["manual_steps"].append(failed)
     result["metadata"] = meta
     result["fields"] = _fields(data)
     result["age_days"] = None if age is None else round(age, 2)
-    result["fingerprint"] = current_fingerprint(kind, data)
+    result["fingerprint"] = current_fingerprint(kind, data) if all(data.get(f) for f in fields) else None
+    result["login"] = _login_view(kind, data, state, login, params)
     return result
 
 
@@ -195,15 +242,183 @@ def _previous_present(kind, data):
     return any(data.get("previous_" + f) for f in FIELDS[kind])
 
 
+# -- the lockout guard ------------------------------------------------------------------------------
+
+def _login_possible(params, kind, meta):
+    return kind == "connectwise" or bool(params.get("login")) or meta.get("tracking_kind") == "custom"
+
+
+def _note_login(state, fp, outcome, other=None):
+    """Put one login's outcome into ``state`` (in memory); True when that changes the record. A success
+    clears a failure recorded for this credential or a stale one, not one of ``other`` (the other live
+    credential: the pending one while the current one was tried, or the reverse)."""
+    before = dict(state)
+    if outcome == "valid":
+        if state.get("login_ok_fingerprint") != fp:
+            state.update(login_ok_fingerprint=fp, login_ok_at=now())
+        if state.get("login_failed_fingerprint") and state.get("login_failed_fingerprint") != other:
+            for k in ("login_failed_at", "login_failed_fingerprint", "login_failed_reason"):
+                state.pop(k, None)
+    elif outcome in ("invalid", "locked"):
+        state.update(login_failed_at=now(), login_failed_fingerprint=fp, login_failed_reason=outcome)
+        if state.get("login_ok_fingerprint") == fp:
+            state.pop("login_ok_fingerprint", None)
+            state.pop("login_ok_at", None)
+    return state != before
+
+
+def _record_login(kind, data, state, given):
+    """A login made by another task (``connectwise_api_key``): recorded when it was made with the stored
+    current or pending credential (by fingerprint); a stale report (the credential changed since) is ignored."""
+    fp = given.get("fingerprint")
+    known = [current_fingerprint(kind, data) if all(data.get(f) for f in FIELDS[kind]) else None,
+             _pending_fingerprint(kind, data)]
+    outcome = given.get("outcome")
+    if not fp or fp not in known or outcome not in ("valid", "invalid", "locked"):
+        return {"attempted": False, "outcome": "ignored",
+                "detail": "The login reported was not made with the credential stored now; nothing recorded."}
+    changed = _note_login(state, fp, outcome, other=known[1] if fp == known[0] else known[0])
+    return {"attempted": True, "outcome": outcome, "fingerprint": fp, "changed": changed,
+            "pending_valid": outcome == "valid" and fp == known[1] and fp != known[0]}
+
+
+def not_retried(state):
+    return "last login failed at %s, not retried" % (state.get("login_failed_at") or "an unknown time")
+
+
+def _login_autotask(params, store, data, meta, state, phase):
+    """At most one login per run as the API user, only where Autotask allows it (custom integrations),
+    never again with a credential whose last login failed (until it changes or retry_failed_login),
+    and never in check mode (a failure that cannot be recorded would be repeated by the next run)."""
+    pending = phase == "pending" and _pending_present("autotask", data)
+    secret = data.get("pending_secret") if pending else data.get("secret")
+    which = "pending" if pending else "current"
+    if not secret:
+        return {"attempted": False, "outcome": "no_credential"}
+    if not data.get("integration_code") or not meta.get("username"):
+        return {"attempted": False, "outcome": "not_possible",
+                "detail": "A login as the API user needs its username (metadata) and its integration_code (stored): "
+                          "Autotask allows it for custom integrations only."}
+    fp = fingerprint(secret)
+    if state.get("login_failed_fingerprint") == fp and not params.get("retry_failed_login"):
+        return {"attempted": False, "outcome": "not_retried", "credential": which, "detail": not_retried(state)}
+    if store.check_mode:
+        return {"attempted": False, "outcome": "not_checked", "credential": which,
+                "detail": "Check mode makes no login: a failure could not be recorded, and the next run would repeat it."}
+    from ansible_collections.msp.psa.plugins.module_utils._autotask_user import credential_check
+    from ansible_collections.msp.psa.plugins.module_utils._http import HTTPClient, Redactor
+    opts = params["login"]
+
+    def http_factory():
+        return HTTPClient(timeout=opts.get("timeout") or 30, validate_certs=opts.get("validate_certs", True),
+                          redactor=Redactor([secret, data.get("integration_code")]))
+    try:
+        outcome = credential_check(http_factory, {"username": meta["username"], "custom_integration": True,
+                                                  "api_user_secret": secret,
+                                                  "api_user_integration_code": data["integration_code"]}, opts["zone_url"])
+    except PSAError as exc:  # no answer, throttled, ...: not a refusal, so nothing to record; not re-sent this run
+        return {"attempted": True, "outcome": "error", "credential": which, "detail": exc.message}
+    other = current_fingerprint("autotask", data) if pending and data.get("secret") else (
+        _pending_fingerprint("autotask", data) if not pending else None)
+    changed = _note_login(state, fp, outcome[0], other=other)
+    out = {"attempted": True, "outcome": outcome[0], "credential": which, "fingerprint": fp, "changed": changed,
+           "pending_valid": pending and outcome[0] == "valid"}
+    if outcome[1]:
+        out["detail"] = outcome[1]
+    return out
+
+
+def _login_view(kind, data, state, login, params):
+    """The ``login`` result: what this run did, and the record the next login step must respect."""
+    out = dict((k, v) for k, v in login.items() if k != "pending_valid")
+    out.setdefault("attempted", False)
+    out["retry_failed_login"] = bool(params.get("retry_failed_login"))
+    for name in ("login_failed_at", "login_failed_fingerprint", "login_failed_reason", "login_ok_at", "login_ok_fingerprint"):
+        out[name[len("login_"):]] = state.get(name)
+    fp = current_fingerprint(kind, data) if all(data.get(f) for f in FIELDS[kind]) else None
+    out["current_failed"] = bool(fp) and state.get("login_failed_fingerprint") == fp
+    out["current_verified"] = bool(fp) and state.get("login_ok_fingerprint") == fp
+    if out["current_failed"] and not out["retry_failed_login"] and out.get("outcome") in (None, "not_retried"):
+        out.update(outcome="not_retried", detail=not_retried(state))
+    return out
+
+
+# -- the admin's steps ------------------------------------------------------------------------------
+
+def awaiting_step(kind, meta, ref):
+    what = "the API user's secret (field secret)" if kind == "autotask" else \
+        "the API key pair (fields public_key and private_key)"
+    return step("Secret store", "Store %s for %s" % (what, _who(meta)), None, values={"path": ref}, instructions=[
+        "Store %s at %s as soon as the PSA shows it." % (what, ref),
+        "The next run verifies it and records the registration state."])
+
+
+def adopt_step(kind, meta, ref, login_possible):
+    """An existing API user whose credential is not in the store: the two safe paths, nothing invented."""
+    who = _who(meta)
+    if kind == "autotask":
+        what, where = "secret", "the field secret"
+        keep = "Do not press Generate in Autotask and do not re-enter anything in the vendor tool now: a new secret " \
+               "would stop the integration that works today."
+        rotate = ("(b) Or rotate it: run with rotate=true (the role's api_user_rotate). A new secret is generated and kept "
+                  "as pending_secret while the vendor tool keeps the one it has; the next steps ask you to set it in "
+                  "%s, and it becomes current only once it is verified (%s); only then is the vendor tool asked to take "
+                  "it." % (UI_AT_USER % who, "by one login" if login_possible else
+                           "confirm with rotation_verified=true, the role's api_user_rotation_confirmed"))
+    else:
+        what, where = "API key pair", "the fields public_key and private_key"
+        keep = "Do not delete the member's existing keys: the vendor tool may be using one of them."
+        rotate = ("(b) Or rotate: run with rotate=true, create a new key pair in %s and store it as pending_public_key "
+                  "and pending_private_key; it becomes current once verified, and only then is the vendor tool asked "
+                  "to take it (the old pair keeps working until you delete it)." % (UI_CW_KEYS % who))
+    verify = ("The next run verifies it with one login (a refused login is recorded and not repeated, so the account "
+              "cannot be locked by retries)." if login_possible else
+              "The PSA allows no login as this user (only the vendor holds its tracking identifier), so it is taken "
+              "as stored; the vendor registration step then only asks you to confirm the vendor tool uses it.")
+    return step("Secret store", "Adopt the existing API user %s: store its %s or rotate it" % (who, what), None,
+                values={"path": ref}, instructions=[
+                    "%s already exists in the PSA, but its %s is not in the store, so none was generated: a new one "
+                    "would not be the one the PSA and the vendor tool use." % (who, what),
+                    "(a) Store the %s the vendor tool uses today at %s (%s), for example from your password manager. %s"
+                    % (what, ref, where, verify),
+                    rotate, keep])
+
+
+def _failed_login_step(kind, data, state, meta, ref):
+    fp = current_fingerprint(kind, data) if all(data.get(f) for f in FIELDS[kind]) else None
+    failed = state.get("login_failed_fingerprint")
+    if not failed or failed not in (fp, _pending_fingerprint(kind, data)):
+        return None
+    what = "secret" if kind == "autotask" else "API key pair"
+    which = "stored" if failed == fp else "pending"
+    locked = state.get("login_failed_reason") == "locked"
+    lines = ["The last login of %s with the %s %s (%s) failed at %s%s; it is not retried with the same %s, so "
+             "scheduled runs cannot lock the account." % (_who(meta), which, what, ref, state.get("login_failed_at"),
+                                                          " (the account was locked)" if locked else "", what)]
+    if locked:
+        lines.append("Unlock the account in %s." % ((UI_AT_USER if kind == "autotask" else UI_CW_KEYS) % _who(meta)))
+    if which == "stored":
+        lines.append("Store the right %s at %s: a changed %s is tried once on the next run." % (what, ref, what))
+    else:
+        lines.append("Set the pending value in the PSA as the rotation step says.")
+    lines.append("Or, once the PSA is fixed, run with retry_failed_login=true to try the same %s once more." % what)
+    return step("Secret store", "Fix the %s of %s: its last login failed" % (what, _who(meta)), None,
+                values={"path": ref, "failed_at": state.get("login_failed_at")}, instructions=lines)
+
+
 def rotation_steps(kind, phase, meta, ref, data):
     who = _who(meta)
     if phase == "pending" and kind == "autotask":
+        lines = ["In %s, reset the secret and paste the value stored at %s#pending_secret." % (UI_AT_USER % who, ref),
+                 "Save. The next run verifies the new secret (by logging in where Autotask allows it, "
+                 "otherwise after you confirm with rotation_verified=true) and promotes it."]
+        if data.get("secret"):
+            lines.append("Until then the store keeps the current secret, so nothing is lost if this run stops.")
+        else:
+            lines.append("Autotask keeps one secret per user: from the reset on, the vendor tool's old secret stops "
+                         "working until the vendor registration step (handed out once the new secret is verified).")
         return [step("Autotask", "Rotate the secret of %s (step 1 of 2)" % who, UI_AT_USER % who,
-                     values={"secret": ref + "#pending_secret"}, instructions=[
-                         "In %s, reset the secret and paste the value stored at %s#pending_secret." % (UI_AT_USER % who, ref),
-                         "Save. The next run verifies the new secret (by logging in where Autotask allows it, "
-                         "otherwise after you confirm with rotation_verified=true) and promotes it.",
-                         "Until then the store keeps the current secret, so nothing is lost if this run stops."],
+                     values={"secret": ref + "#pending_secret"}, instructions=lines,
                      secret_refs={"pending_secret": ref + "#pending_secret"})]
     if phase == "pending" and kind == "connectwise":
         return [step("ConnectWise", "Rotate the API key pair of %s (step 1 of 2)" % who, UI_CW_KEYS % who + " > +",

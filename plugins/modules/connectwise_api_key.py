@@ -18,6 +18,11 @@ description:
     (C(system/mySecurity) as that member).
   - When no pair is given, or the pair does not authenticate, it returns RV(manual_steps) to create one and
     where to store it, with C(changed=false). It never logs or returns keys.
+  - Lockout guard. Given the record of the pair's last failed login (O(last_failed_login), from
+    M(msp.psa.api_credential)'s C(login) result), it does not log in with that same pair again (C(key_state=not_retried),
+    "last login failed at <time>, not retried") until the pair changes or O(retry_failed_login) is set. It returns
+    the pair's RV(fingerprint) so that M(msp.psa.api_credential) can record the outcome (its C(record_login)).
+    One login per run at most.
 author:
   - msp.psa maintainers (@msp-psa)
 extends_documentation_fragment:
@@ -43,6 +48,20 @@ options:
   secret_store_path:
     description: Where the pair is or must be stored; cited in the steps, never a key.
     type: str
+  last_failed_login:
+    description: The recorded last failed login (M(msp.psa.api_credential)'s C(login.failed_at) and C(login.failed_fingerprint)).
+    type: dict
+    suboptions:
+      at:
+        description: When it failed.
+        type: str
+      fingerprint:
+        description: The fingerprint of the pair that failed.
+        type: str
+  retry_failed_login:
+    description: Log in even with a pair whose last login failed (after it was fixed in the PSA).
+    type: bool
+    default: false
 """
 
 EXAMPLES = r"""
@@ -61,7 +80,9 @@ EXAMPLES = r"""
 
 RETURN = r"""
 key_state:
-  description: C(valid), C(invalid) (does not authenticate), C(wrong_member) or C(missing) (none given).
+  description:
+    - C(valid), C(invalid) (does not authenticate), C(wrong_member), C(missing) (none given) or C(not_retried) (its
+      last login failed and it was not tried again, see O(last_failed_login)).
   returned: always
   type: str
   sample: valid
@@ -70,6 +91,18 @@ member:
   returned: when the pair is valid
   type: str
   sample: S365
+fingerprint:
+  description: A short hash of the pair that was given (never a key), to record the login's outcome.
+  returned: when a pair is given
+  type: str
+login_attempted:
+  description: Whether this run logged in with the pair.
+  returned: always
+  type: bool
+detail:
+  description: Why the pair is not valid, or C(last login failed at <time>, not retried).
+  returned: when the pair is not valid
+  type: str
 permissions_missing:
   description: Levels in O(permissions) the member's role lacks.
   returned: always
@@ -87,10 +120,13 @@ from ansible_collections.msp.psa.plugins.module_utils._connectwise_member import
     PERMISSION_SPEC, compare_permissions, key_steps, permission_steps)
 from ansible_collections.msp.psa.plugins.module_utils._http import PSAError
 from ansible_collections.msp.psa.plugins.module_utils._module import connectwise_client, run_module
+from ansible_collections.msp.psa.plugins.module_utils._secret_store import fingerprint
 
 SPEC = dict(identifier=dict(type="str", required=True), api_public_key=dict(type="str", no_log=False),
             api_private_key=dict(type="str", no_log=True), description=dict(type="str"),
-            secret_store_path=dict(type="str", no_log=False), permissions=PERMISSION_SPEC)
+            secret_store_path=dict(type="str", no_log=False), permissions=PERMISSION_SPEC,
+            last_failed_login=dict(type="dict", options=dict(at=dict(type="str"), fingerprint=dict(type="str", no_log=False))),
+            retry_failed_login=dict(type="bool", default=False))
 
 
 def run(module, client):
@@ -98,10 +134,19 @@ def run(module, client):
     params = module.params
     ident = params["identifier"]
     description = params["description"] or ident.lower()
-    result = {"changed": False, "key_state": "missing", "permissions_missing": [], "manual_steps": []}
+    result = {"changed": False, "key_state": "missing", "permissions_missing": [], "manual_steps": [],
+              "login_attempted": False}
     if client is None:
         result["manual_steps"] = key_steps(ident, description, params["secret_store_path"])
         return result
+    result["fingerprint"] = fingerprint(params["api_public_key"], params["api_private_key"])
+    failed = params.get("last_failed_login") or {}
+    if failed.get("fingerprint") == result["fingerprint"] and not params["retry_failed_login"]:
+        # the lockout guard: this very pair was refused before; a retry cannot succeed and may lock the member
+        result.update(key_state="not_retried",
+                      detail="last login failed at %s, not retried" % (failed.get("at") or "an unknown time"))
+        return result
+    result["login_attempted"] = True
     try:
         settings = client.list("system/mySecurity")
     except PSAError as exc:

@@ -1,0 +1,211 @@
+"""Adopt, never overwrite: an API user that exists in the PSA without a stored credential is
+``unknown_secret`` (nothing generated); the admin stores the secret it has (adopted) or rotates (the new
+value stays pending until verified). And the lockout guard's record: a failed login is kept with the
+credential's fingerprint in the data version and the same credential is not tried again."""
+import pytest
+
+from ansible_collections.msp.psa.plugins.module_utils import _autotask_user
+from ansible_collections.msp.psa.plugins.module_utils._credential import assess, current_fingerprint, ensure
+from ansible_collections.msp.psa.plugins.module_utils._secret_store import fingerprint
+
+from .test_credential_state import CW_PATH, PATH, FakeKV, make_store, params
+
+
+def run(fake, check_mode=False, **over):
+    return ensure(params(**over), make_store(fake, check_mode))
+
+
+def text(result):
+    return repr(result["manual_steps"])
+
+
+def test_an_existing_user_without_a_stored_secret_gets_none_generated():
+    fake = FakeKV()
+    result = run(fake, user_exists=True)
+    assert result["state"] == "unknown_secret" and result["fields"] == []
+    data = fake.data(PATH)
+    assert "secret" not in data and "pending_secret" not in data, "nothing invented"
+    assert data["_secret_state"] == "unknown_secret" and fake.meta(PATH)["secret_state"] == "unknown_secret"
+    steps = text(result)
+    assert "(a) Store the secret the vendor tool uses today at secret/%s" % PATH in steps
+    assert "(b) Or rotate it: run with rotate=true" in steps and "Do not press Generate" in steps
+    assert "paste" not in steps.lower()
+    fake.writes = []
+    again = run(fake, user_exists=True)
+    assert again["state"] == "unknown_secret" and again["changed"] is False and fake.writes == []
+
+
+def test_unknown_secret_is_remembered_by_a_run_that_does_not_say_whether_the_user_exists():
+    fake = FakeKV()
+    run(fake, user_exists=True)
+    later = run(fake)  # user_exists not given (an older playbook)
+    assert later["state"] == "unknown_secret" and "secret" not in fake.data(PATH)
+
+
+def test_a_missing_user_still_gets_its_secret_generated():
+    fake = FakeKV()
+    assert run(fake, user_exists=False)["state"] == "generated" and fake.data(PATH)["secret"]
+    other = FakeKV()
+    run(other, user_exists=True)
+    moved = run(other, user_exists=False)  # the user is gone from the PSA: created anew with a stored secret
+    assert moved["state"] == "generated" and "_secret_state" not in other.data(PATH)
+
+
+def test_path_a_the_admin_stores_the_secret_it_has():
+    fake = FakeKV()
+    run(fake, user_exists=True)
+    data = fake.data(PATH)
+    data["secret"] = "TheWorkingSecret000000001"  # `kv patch`
+    fake.put(PATH, data)
+    result = run(fake, user_exists=True)
+    assert result["state"] == "adopted" and fake.data(PATH)["secret"] == "TheWorkingSecret000000001"
+    assert fake.meta(PATH)["secret_state"] == "adopted" and result["manual_steps"] == []
+    assert run(fake, user_exists=True)["state"] == "current"
+
+
+def test_path_a_with_a_plain_kv_put_that_drops_the_state_keys():
+    fake = FakeKV()
+    run(fake, user_exists=True)
+    fake.put(PATH, {"secret": "TheWorkingSecret000000001"})
+    assert run(fake, user_exists=True)["state"] == "adopted"
+    assert fake.data(PATH)["secret"] == "TheWorkingSecret000000001"
+
+
+def test_path_b_rotate_keeps_the_new_value_pending_until_verified():
+    fake = FakeKV()
+    run(fake, user_exists=True)
+    started = run(fake, user_exists=True, rotate=True)
+    assert started["state"] == "rotation_started" and started["phase"] == "pending"
+    data = fake.data(PATH)
+    assert data["pending_secret"] and "secret" not in data, "the generated value is pending, not current"
+    assert "pending_secret" in text(started) and "vendor tool's old secret stops working" in text(started)
+    waiting = run(fake, user_exists=True, rotate=True)
+    assert waiting["phase"] == "pending" and fake.data(PATH)["pending_secret"] == data["pending_secret"]
+    assert assess("autotask", fake.data(PATH), fake.meta(PATH))[0]["have"] == "unknown_secret"
+    promoted = run(fake, user_exists=True, rotation_verified=True)
+    assert promoted["state"] == "rotation_promoted" and fake.data(PATH)["secret"] == data["pending_secret"]
+    assert "_secret_state" not in fake.data(PATH) and "previous_secret" not in fake.data(PATH)
+    done = run(fake, user_exists=True, registration_updated=True)
+    assert done["state"] == "rotation_completed" and done["phase"] == "none"
+
+
+def test_connectwise_existing_member_without_keys():
+    fake = FakeKV()
+    result = run(fake, kind="connectwise", user_exists=True, metadata={"identifier": "S365"})
+    assert result["state"] == "unknown_secret" and "public_key and private_key" in text(result)
+    assert "verifies it with one login" in text(result)
+
+
+def test_check_mode_records_nothing():
+    fake = FakeKV()
+    result = run(fake, check_mode=True, user_exists=True)
+    assert result["state"] == "unknown_secret" and fake.paths == {}
+
+
+# -- the lockout guard -------------------------------------------------------------------------------
+
+CUSTOM = {"username": "custom01@t1.example", "tracking_kind": "custom"}
+LOGIN = {"zone_url": "https://webservices1.autotask.invalid/ATServicesRest/", "timeout": 5, "validate_certs": True}
+
+
+@pytest.fixture()
+def logins(monkeypatch):
+    """Replaces the one login (``credential_check``) and counts calls; ``answer[0]`` is what it returns."""
+    calls = []
+    answer = [("invalid", "The secret is not valid.")]
+
+    def fake_check(http_factory, item, zone_url):
+        calls.append((item["username"], fingerprint(item["api_user_secret"])))
+        return answer[0]
+    monkeypatch.setattr(_autotask_user, "credential_check", fake_check)
+    return calls, answer
+
+
+def stored_custom(fake, secret="WrongSecret00000000000001"):
+    fake.put(PATH, {"secret": secret, "integration_code": "CODE0001", "_phase": "none",
+                    "_created_at": "2026-01-01T00:00:00Z"}, dict(CUSTOM))
+
+
+def test_a_failed_login_is_recorded_and_not_repeated(logins):
+    calls, answer = logins
+    fake = FakeKV()
+    stored_custom(fake)
+    first = run(fake, metadata=CUSTOM, login=LOGIN)
+    assert first["login"]["attempted"] is True and first["login"]["outcome"] == "invalid" and first["changed"]
+    fp = current_fingerprint("autotask", fake.data(PATH))
+    assert fake.data(PATH)["_login_failed_fingerprint"] == fp and fake.meta(PATH)["login_failed_fingerprint"] == fp
+    assert "Fix the secret of custom01@t1.example" in text(first)
+    for _ in range(2):
+        fake.writes = []
+        later = run(fake, metadata=CUSTOM, login=LOGIN)
+        assert later["login"]["attempted"] is False and later["login"]["outcome"] == "not_retried"
+        assert later["login"]["detail"].startswith("last login failed at ") and later["login"]["detail"].endswith(", not retried")
+        assert fake.writes == [] and later["changed"] is False
+    assert len(calls) == 1, "one login across three runs"
+    assert [f["field"] for f in assess("autotask", fake.data(PATH), fake.meta(PATH))] == ["login"]
+
+
+def test_a_changed_secret_is_tried_once_and_a_success_clears_the_record(logins):
+    calls, answer = logins
+    fake = FakeKV()
+    stored_custom(fake)
+    run(fake, metadata=CUSTOM, login=LOGIN)
+    data = fake.data(PATH)
+    data["secret"] = "RightSecret00000000000001"
+    fake.put(PATH, data)
+    answer[0] = ("valid", None, object())
+    fixed = run(fake, metadata=CUSTOM, login=LOGIN)
+    assert fixed["login"]["outcome"] == "valid" and len(calls) == 2
+    assert "_login_failed_fingerprint" not in fake.data(PATH)
+    assert fake.data(PATH)["_login_ok_fingerprint"] == current_fingerprint("autotask", fake.data(PATH))
+    fake.writes = []
+    steady = run(fake, metadata=CUSTOM, login=LOGIN)
+    assert steady["login"]["outcome"] == "valid" and fake.writes == [] and steady["changed"] is False
+
+
+def test_retry_failed_login_tries_the_same_secret_once_more(logins):
+    calls, answer = logins
+    fake = FakeKV()
+    stored_custom(fake)
+    run(fake, metadata=CUSTOM, login=LOGIN)
+    run(fake, metadata=CUSTOM, login=LOGIN, retry_failed_login=True)
+    assert len(calls) == 2
+
+
+def test_no_login_in_check_mode_and_none_for_a_vendor_user(logins):
+    calls, answer = logins
+    fake = FakeKV()
+    stored_custom(fake)
+    assert run(fake, check_mode=True, metadata=CUSTOM, login=LOGIN)["login"]["outcome"] == "not_checked"
+    fake.put(PATH, {"secret": "VendorUserSecret000000001", "_phase": "none"}, {"username": "v01@t1.example"})
+    assert run(fake, login=LOGIN)["login"]["outcome"] == "not_possible"
+    assert calls == []
+
+
+def test_the_pending_value_is_verified_by_one_login_and_promoted(logins):
+    calls, answer = logins
+    fake = FakeKV()
+    stored_custom(fake, secret="CurrentSecret000000000001")
+    run(fake, metadata=CUSTOM, rotate=True)
+    pending = fake.data(PATH)["pending_secret"]
+    not_yet = run(fake, metadata=CUSTOM, login=LOGIN)
+    assert not_yet["phase"] == "pending" and calls[-1][1] == fingerprint(pending)
+    assert run(fake, metadata=CUSTOM, login=LOGIN)["login"]["outcome"] == "not_retried" and len(calls) == 1
+    answer[0] = ("valid", None, object())
+    promoted = run(fake, metadata=CUSTOM, login=LOGIN, retry_failed_login=True)
+    assert promoted["state"] == "rotation_promoted" and fake.data(PATH)["secret"] == pending and len(calls) == 2
+
+
+def test_a_login_made_by_another_task_is_recorded_by_fingerprint():
+    fake = FakeKV()
+    fake.put(CW_PATH, {"public_key": "PUB1", "private_key": "PRIV1", "_phase": "none"}, {"identifier": "S365", "psa": "connectwise", "rotation_phase": "none"})
+    fp = current_fingerprint("connectwise", fake.data(CW_PATH))
+    stale = run(fake, kind="connectwise", metadata=None, record_login={"fingerprint": "0000000000000000", "outcome": "invalid"})
+    assert stale["login"]["outcome"] == "ignored" and stale["changed"] is False
+    failed = run(fake, kind="connectwise", metadata=None, record_login={"fingerprint": fp, "outcome": "invalid"})
+    assert failed["changed"] and fake.data(CW_PATH)["_login_failed_fingerprint"] == fp
+    later = run(fake, kind="connectwise", metadata=None)
+    assert later["login"]["current_failed"] is True and later["login"]["outcome"] == "not_retried"
+    ok = run(fake, kind="connectwise", metadata=None, record_login={"fingerprint": fp, "outcome": "valid"})
+    assert ok["changed"] and "_login_failed_fingerprint" not in fake.data(CW_PATH)
+    assert ok["login"]["current_verified"] is True
