@@ -262,6 +262,12 @@ options:
   notes:
     description: Notes on the member.
     type: str
+  secret_store_path:
+    description:
+      - Where the member's API key pair is kept in the secret store (for example
+        C(secret/msp/lakeside/connectwise/sync365)). Read only by the drift check (the bulk modules' C(secret_store)
+        option); steps cite this path, never a key.
+    type: str
   state:
     description: V(present) creates or updates; V(absent) inactivates.
     type: str
@@ -314,9 +320,57 @@ options:
       notes:
         description: Notes on the member.
         type: str
+      secret_store_path:
+        description:
+          - Where the member's API key pair is kept in the secret store (for example
+            C(secret/msp/lakeside/connectwise/sync365)). Read only by the drift check (the bulk modules' C(secret_store)
+            option); steps cite this path, never a key.
+        type: str
       state:
         description: V(present) creates or updates; V(absent) inactivates.
         type: str
         choices: [present, absent]
         default: present
+"""
+
+    # The drift check's look at each user's stored credential (bulk modules).
+    CREDENTIAL_CHECK = r"""
+options:
+  secret_store:
+    description:
+      - When given, each declared user's stored credential (at its C(secret_store_path)) is checked too, read-only:
+        missing or unknown to the store, a rotation waiting for a step or overdue (O(max_credential_age_days)),
+        the vendor registration of its profile not confirmed for the current credential, and (ConnectWise,
+        O(verify_api_keys)) whether the stored key pair authenticates as its member. Each finding is a C(drift)
+        entry with C(fix) C(store), C(vendor) or C(ui).
+      - A login that failed before with the same credential is never retried (Autotask and ConnectWise lock
+        accounts after repeated failures).
+    type: dict
+    suboptions:
+      vault_url:
+        description: The Vault or OpenBao address.
+        type: str
+        required: true
+      vault_token:
+        description: A token that may read the credentials.
+        type: str
+        required: true
+      vault_mount:
+        description: The KV v2 mount.
+        type: str
+        default: secret
+      vault_namespace:
+        description: The namespace (Vault Enterprise).
+        type: str
+      vault_validate_certs:
+        description: Verify the store's TLS certificate.
+        type: bool
+        default: true
+  max_credential_age_days:
+    description: With O(secret_store), a credential older than this is drift (rotation overdue).
+    type: int
+  verify_api_keys:
+    description: With O(secret_store), log in once with each stored ConnectWise key pair (one request per member).
+    type: bool
+    default: true
 """

@@ -167,24 +167,38 @@ def connectwise_members(profiles, tenant):
     members = []
     for name, p in _profiles_for(profiles, tenant, "connectwise"):
         member = dict((k, p[k]) for k in CONNECTWISE_KEYS if p.get(k) is not None)
-        member.update(profile=name, identifier=p["identifier"])
+        member.update(profile=name, identifier=p["identifier"],
+                      secret_store_path="secret/" + store_path(tenant, "connectwise", name))
         members.append(member)
     return members
 
 
 def tenant_results(hostvars, hosts, var="msp_psa_check"):
-    """{tenant: {psa, result | error}} for msp.psa.drift_report, from each host's registered result."""
+    """{tenant: {psa, result} or {psa, error, error_kind}} for msp.psa.drift_report: one entry for every host of
+    the run (pass ``ansible_play_hosts_all``), from each host's registered check result. A host without a
+    result, skipped, or whose check failed (the module's ``msg`` and ``error_kind``) could not be checked.
+    ``var`` may also name a result registered once for all hosts by msp.psa.fleet_drift_check (``tenants``:
+    each host takes its own entry)."""
     out = {}
     for host in hosts:
         hv = hostvars[host]
         result = hv.get(var) or {}
         entry = {"psa": hv.get("psa")}
-        if not result:
-            entry["error"] = "not checked (unreachable, skipped or failed before the check)"
-        elif result.get("failed"):
-            entry["error"] = result.get("msg") or "the check failed"
+        if isinstance(result.get("tenants"), dict) and not result.get("failed"):  # the fleet check's result
+            result = result["tenants"].get(host)
+            if result and result.get("error"):
+                result = dict(result, error_kind=result.get("error_kind") or "could_not_check")
+            out[host] = dict(entry, **result) if result else dict(
+                entry, error="not checked: the fleet check returned nothing for this tenant", error_kind="not_checked")
+            continue
+        if not result or result.get("skipped"):
+            entry.update(error="not checked (unreachable, skipped or failed before the check)%s" % (
+                ": " + result["skip_reason"] if result.get("skip_reason") else ""), error_kind="not_checked")
+        elif result.get("failed") or result.get("unreachable"):
+            entry.update(error=result.get("msg") or "the check failed", error_kind=result.get("error_kind") or (
+                "unreachable" if result.get("unreachable") else "task_failed"))
         else:
-            entry["result"] = {k: result.get(k) for k in ("users", "members", "orphans", "summary")}
+            entry["result"] = {k: result.get(k) for k in ("users", "members", "orphans", "summary", "shared")}
         out[host] = entry
     return out
 

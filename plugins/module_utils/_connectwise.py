@@ -112,6 +112,16 @@ class ConnectWiseClient:
                    params.get("connectwise_base_url"), params["connectwise_api_version"],
                    DiskCache("connectwise-codebases", params["codebase_cache_ttl"]), check_mode)
 
+    def as_member(self, public_key, private_key):
+        """A client that authenticates with another member's key pair (same HTTP pool and redaction, company,
+        site, version and codebase; no second companyinfo lookup), to verify that pair."""
+        other = ConnectWiseClient(self.http, self.company, public_key, private_key, self.headers["clientId"], self.site,
+                                  cache=self.cache, check_mode=self.check_mode)
+        other.info_host, other.api_host = self.info_host, self.api_host
+        other.headers["Accept"] = self.headers["Accept"]
+        other._base = self.base_url
+        return other
+
     # -- discovery ------------------------------------------------------------------------------
     @property
     def base_url(self):

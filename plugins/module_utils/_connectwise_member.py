@@ -31,6 +31,7 @@ MEMBER_SPEC = dict(
     structure_level=dict(type="str"),
     time_zone=dict(type="str"),
     notes=dict(type="str"),
+    secret_store_path=dict(type="str", no_log=False),
     state=dict(type="str", default="present", choices=["present", "absent"]),
 )
 NAME_LENGTHS = {"identifier": 15, "name": 30, "email": 250}  # ConnectWise Member fields (2025.8 schema)
@@ -149,6 +150,10 @@ class ConnectWiseProvider(Provider):
                          "fix": "ui", "ui_path": "System > Security Roles > %s" % shared["name"],
                          "step_elsewhere": True}]
         return []
+
+    def verify_key_pair(self, identifier, public_key, private_key):
+        from ansible_collections.msp.psa.plugins.module_utils._credential_check import verify_key_pair
+        return verify_key_pair(self.client, identifier, public_key, private_key)
 
     def planned_role(self, name):
         return any(casefold_equal(s["name"], name) for s in self.security_roles)

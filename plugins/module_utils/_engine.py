@@ -128,6 +128,7 @@ class Provider(object):
     key = None
     record_key = None
     can_create = False
+    inspector = None   # optional ``f(provider, item, record) -> [finding]``: the stored credential (drift check)
 
     def check_input(self, item):
         """Findings from the declaration alone (no request)."""
@@ -295,6 +296,15 @@ def plan(provider, declared, tenant=None, inactivate_orphans=False, report_orpha
     return p
 
 
+def findings(provider, item, record):
+    """What keeps an integration from working besides the user's own fields: the provider's (a role's
+    missing levels) and, when the caller asked, the stored credential's."""
+    out = provider.findings(item, record)
+    if provider.inspector is not None:
+        out = out + provider.inspector(provider, item, record)
+    return out
+
+
 def plan_item(provider, item, record):
     it = ItemPlan(item, item[provider.key])
     it.record = record
@@ -311,7 +321,7 @@ def plan_item(provider, item, record):
             it.manual_steps = provider.missing_steps(item)
             it.drift.append({"field": "exists", "want": True, "have": False, "fix": "ui"})
         if not absent:
-            it.drift.extend(provider.findings(item, record))
+            it.drift.extend(findings(provider, item, record))
         return it
     want = {"active": False} if absent else provider.want(item)
     it.before = provider.view(record, want)
@@ -326,7 +336,7 @@ def plan_item(provider, item, record):
         it.writes = writes
         it.unverifiable = unverifiable
         it.facts = facts
-    it.drift.extend(provider.findings(item, record) if not absent else [])
+    it.drift.extend(findings(provider, item, record) if not absent else [])
     for d in it.drift:
         if d["fix"] == "ui" and not d.get("step_elsewhere"):
             it.manual_steps.append(step(provider.psa_label, "Set %s of %s to %s" % (d["field"], it.name, d["want"]),

@@ -28,6 +28,7 @@ extends_documentation_fragment:
   - msp.psa.attributes
   - msp.psa.attributes.ACTIONGROUP_AUTOTASK
   - msp.psa.api_user.AUTOTASK_USERS
+  - msp.psa.api_user.CREDENTIAL_CHECK
 attributes:
   check_mode:
     support: full
@@ -110,6 +111,7 @@ requests:
 from ansible_collections.msp.psa.plugins.module_utils._autotask import AUTH_SPEC, AutotaskClient
 from ansible_collections.msp.psa.plugins.module_utils._autotask_user import (
     USER_MUTUALLY_EXCLUSIVE, USER_REQUIRED_TOGETHER, USER_SPEC, provider_for)
+from ansible_collections.msp.psa.plugins.module_utils._credential_check import CHECK_SPEC, CredentialCheck
 from ansible_collections.msp.psa.plugins.module_utils._engine import converge
 from ansible_collections.msp.psa.plugins.module_utils._module import run_module
 
@@ -126,14 +128,16 @@ SPEC = dict(
 
 def run(module, client):
     p = module.params
-    result = converge(provider_for(p, client), p["users"], module.check_mode, module._diff, tenant=p["tenant"],
+    provider = provider_for(p, client)
+    provider.inspector = CredentialCheck.from_params(p, "autotask")
+    result = converge(provider, p["users"], module.check_mode, module._diff, tenant=p["tenant"],
                       inactivate_orphans=p["inactivate_orphans"], report_orphans=p["report_orphans"])
     result["requests"] = client.http.requests_sent
     return result
 
 
 def main():
-    run_module([AUTH_SPEC, SPEC], run, client=AutotaskClient.from_params)
+    run_module([AUTH_SPEC, SPEC, CHECK_SPEC], run, client=AutotaskClient.from_params)
 
 
 if __name__ == "__main__":

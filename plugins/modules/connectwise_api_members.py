@@ -23,6 +23,7 @@ extends_documentation_fragment:
   - msp.psa.attributes
   - msp.psa.attributes.ACTIONGROUP_CONNECTWISE
   - msp.psa.api_user.CONNECTWISE_MEMBERS
+  - msp.psa.api_user.CREDENTIAL_CHECK
 attributes:
   check_mode:
     support: full
@@ -149,6 +150,7 @@ requests:
 
 from ansible_collections.msp.psa.plugins.module_utils._connectwise import AUTH_SPEC, ConnectWiseClient
 from ansible_collections.msp.psa.plugins.module_utils._connectwise_member import ROLE_SPEC, MEMBER_SPEC, provider_for
+from ansible_collections.msp.psa.plugins.module_utils._credential_check import CHECK_SPEC, CredentialCheck
 from ansible_collections.msp.psa.plugins.module_utils._engine import converge
 from ansible_collections.msp.psa.plugins.module_utils._module import run_module
 
@@ -164,14 +166,16 @@ SPEC = dict(
 
 def run(module, client):
     p = module.params
-    result = converge(provider_for(p, client), p["members"], module.check_mode, module._diff, tenant=p["tenant"],
+    provider = provider_for(p, client)
+    provider.inspector = CredentialCheck.from_params(p, "connectwise")
+    result = converge(provider, p["members"], module.check_mode, module._diff, tenant=p["tenant"],
                       inactivate_orphans=p["inactivate_orphans"])
     result["requests"] = client.http.requests_sent
     return result
 
 
 def main():
-    run_module([AUTH_SPEC, SPEC], run, client=ConnectWiseClient.from_params)
+    run_module([AUTH_SPEC, SPEC, CHECK_SPEC], run, client=ConnectWiseClient.from_params)
 
 
 if __name__ == "__main__":
