@@ -92,20 +92,20 @@ def _user_entry(psa, user, reason, profile=None):
 def match(psa, sections, users, own=None, ignore=()):
     """Match users (friendly views) to profiles (name -> the profile's section for ``psa``).
 
-    Returns ``(matched, unmatched, skipped)``: ``matched`` profile -> (user, how), ``unmatched`` the users
-    matched to no profile (each with a ``reason``), ``skipped`` the collection's own user and the ignored ones.
+    Returns ``(matched, unmatched, excluded)``: ``matched`` profile -> (user, how), ``unmatched`` the users
+    matched to no profile (each with a ``reason``), ``excluded`` the collection's own user and the ignored ones.
     Autotask matches by username part first (over all profiles), then by email part; ConnectWise by
     identifier. A profile with several active candidates under one rule is matched to none of them."""
     key = "username" if psa == "autotask" else "identifier"
     own = _low(own)
     ignore = set(_low(i) for i in ignore or ())
-    pool, skipped = [], []
+    pool, excluded = [], []
     for user in sorted(users, key=lambda u: _low(u.get(key))):
         name = _low(user.get(key))
         if own and name in (own, _low(local_part(own))):
-            skipped.append({key: user.get(key), "why": "the collection's own API user"})
+            excluded.append({key: user.get(key), "why": "the collection's own API user"})
         elif name in ignore or _low(local_part(user.get(key))) in ignore:
-            skipped.append({key: user.get(key), "why": "in the ignore list"})
+            excluded.append({key: user.get(key), "why": "in the ignore list"})
         else:
             pool.append(user)
     if psa == "autotask":
@@ -148,7 +148,7 @@ def match(psa, sections, users, own=None, ignore=()):
                 "declare it (a profile with its identifier) or leave it an orphan (reported, retired only with "
                 "retire_orphans)")
         unmatched.append(_user_entry(psa, user, reason, profile))
-    return matched, unmatched, skipped
+    return matched, unmatched, excluded
 
 
 # -- overrides ---------------------------------------------------------------------------------
@@ -267,7 +267,7 @@ def build(psa, tenant, sections, users, own=None, ignore=(), settings=None, role
     ``connectwise_site``, ``connectwise_own_identifier``). ``role_departments``: Autotask username (lower) ->
     [(role, department, active, default)]. Returns the module result (without the file)."""
     settings = dict(settings or {})
-    matched, unmatched, skipped = match(psa, sections, users, own, ignore)
+    matched, unmatched, excluded = match(psa, sections, users, own, ignore)
     out_matched, overrides = {}, {}
     declaration = {"psa": psa}
     if psa == "autotask":
@@ -299,10 +299,10 @@ def build(psa, tenant, sections, users, own=None, ignore=(), settings=None, role
     declaration["profile_overrides"] = overrides
     if psa == "autotask" and ignore:
         declaration["ignore_usernames"] = list(ignore)
-    result = {"tenant": tenant, "psa": psa, "matched": out_matched, "unmatched": unmatched, "skipped": skipped,
+    result = {"tenant": tenant, "psa": psa, "matched": out_matched, "unmatched": unmatched, "excluded": excluded,
               "declaration": _ordered_declaration(declaration, psa),
               "summary": {"users": len(users), "matched": len(out_matched), "unmatched": len(unmatched),
-                          "skipped": len(skipped), "overrides": sum(len(v) for v in overrides.values())}}
+                          "excluded": len(excluded), "overrides": sum(len(v) for v in overrides.values())}}
     result["host_vars"] = render(result)
     result["table"] = table(result)
     return result

@@ -23,7 +23,7 @@ description:
     becomes a C(null) override (left unmanaged).
   - Only active users are declared (a declared user is active, so declaring an inactive one would reactivate
     it). Inactive users, users matched to no profile and several users named like one profile are returned in
-    RV(unmatched) and written as comments. The collection's own user and O(ignore_usernames) are skipped.
+    RV(unmatched) and written as comments. The collection's own user and O(ignore_usernames) are excluded (RV(excluded)).
   - The API tracking identifier (Integration Vendor or Custom) and the timesheet setting of a user are not
     exposed by Autotask's REST API; they are not compared and are listed in each match's C(unverifiable).
   - Returns the starter declaration (the tenant's inventory host vars) as data and as commented YAML. With
@@ -66,7 +66,7 @@ options:
     type: str
   ignore_usernames:
     description:
-      - API users that belong to other automation (full usernames or the part before C(@)); skipped, and kept in
+      - API users that belong to other automation (full usernames or the part before C(@)); excluded, and kept in
         the declaration's C(ignore_usernames).
     type: list
     elements: str
@@ -125,7 +125,7 @@ unmatched:
   sample: [{"username": "oldtool01@northwind-msp.example", "id": 29682004, "name": "Old Tool",
             "email": "oldtool@northwind-msp.example", "active": true, "security_level": "API User (system)",
             "reason": "API user matched to no vendor profile; declare it or add it to ignore_usernames"}]
-skipped:
+excluded:
   description: The collection's own user and the ignored users.
   returned: always
   type: list
@@ -150,10 +150,10 @@ table:
   sample: [{"tenant": "northwind", "psa": "autotask", "profile": "wise_sync", "user": "wisesync01@northwind-msp.example",
             "outcome": "matched by username", "detail": "last_name: Integration (profile API User)"}]
 summary:
-  description: Counts of users read, matched, unmatched, skipped and overrides.
+  description: Counts of users read, matched, unmatched, excluded and overrides.
   returned: always
   type: dict
-  sample: {"users": 5, "matched": 3, "unmatched": 1, "skipped": 1, "overrides": 2}
+  sample: {"users": 5, "matched": 3, "unmatched": 1, "excluded": 1, "overrides": 2}
 file:
   description:
     - What happened to O(dest) (C(action) C(created), C(updated), C(unchanged) or C(kept) when the admin edited it),

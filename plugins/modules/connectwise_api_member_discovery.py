@@ -60,7 +60,7 @@ options:
     elements: str
   own_identifier:
     description:
-      - The collection's own API member (its Member ID); skipped, and kept in the declaration as
+      - The collection's own API member (its Member ID); excluded, and kept in the declaration as
         C(connectwise_own_identifier).
     type: str
   dest:
@@ -111,7 +111,7 @@ unmatched:
   sample: [{"identifier": "ITGLUE", "id": 102, "name": "IT Glue", "email": null, "active": true,
             "security_role": "Admin", "reason": "API member matched to no vendor profile; declare it (a profile with its
             identifier) or leave it an orphan (reported, retired only with retire_orphans)"}]
-skipped:
+excluded:
   description: The collection's own member.
   returned: always
   type: list
@@ -136,10 +136,10 @@ table:
   sample: [{"tenant": "lakeside", "psa": "connectwise", "profile": "sync365", "user": "S365",
             "outcome": "matched by identifier", "detail": "the profile's settings"}]
 summary:
-  description: Counts of members read, matched, unmatched, skipped and overrides.
+  description: Counts of members read, matched, unmatched, excluded and overrides.
   returned: always
   type: dict
-  sample: {"users": 3, "matched": 1, "unmatched": 1, "skipped": 1, "overrides": 0}
+  sample: {"users": 3, "matched": 1, "unmatched": 1, "excluded": 1, "overrides": 0}
 file:
   description:
     - What happened to O(dest) (C(action) C(created), C(updated), C(unchanged) or C(kept) when the admin edited it),

@@ -48,12 +48,12 @@ def discover_northwind(users=None, ignore=()):
 
 
 def test_autotask_matches_by_username_first_then_by_email_part():
-    matched, unmatched, skipped = match("autotask", autotask_sections(PROFILES), northwind_users(),
+    matched, unmatched, excluded = match("autotask", autotask_sections(PROFILES), northwind_users(),
                                         own="msppsa01@" + DOMAIN)
     how = dict((p, (u["username"].split("@")[0], by)) for p, (u, by) in matched.items())
     assert how == {"wise_sync": ("wisesync01", "username"), "sync365": ("s365sync01", "email"),
                    "datto_workplace": ("dattowp01", "username")}
-    assert skipped == [{"username": "msppsa01@" + DOMAIN, "why": "the collection's own API user"}]
+    assert excluded == [{"username": "msppsa01@" + DOMAIN, "why": "the collection's own API user"}]
     reasons = dict((u["username"].split("@")[0], u) for u in unmatched)
     assert sorted(reasons) == ["aeprivilege01", "oldtool01"]
     assert reasons["oldtool01"]["reason"].startswith("API user matched to no vendor profile; declare it or add it to "
@@ -79,9 +79,9 @@ def test_several_active_users_named_like_one_profile_are_matched_to_none():
     assert all("2 active API users are named like vendor profile wise_sync" in u["reason"] for u in unmatched)
 
 
-def test_ignored_users_are_skipped_and_kept_in_the_declaration():
+def test_ignored_users_are_excluded_and_kept_in_the_declaration():
     result = discover_northwind(ignore=["oldtool01"])
-    assert [s["username"] for s in result["skipped"]] == ["msppsa01@" + DOMAIN, "oldtool01@" + DOMAIN]
+    assert [s["username"] for s in result["excluded"]] == ["msppsa01@" + DOMAIN, "oldtool01@" + DOMAIN]
     assert result["declaration"]["ignore_usernames"] == ["oldtool01"]
 
 
@@ -96,7 +96,7 @@ def test_autotask_overrides_are_what_differs_from_the_profile():
     assert result["matched"]["sync365"]["matched_by"] == "email"
     assert [u["field"] for u in result["matched"]["wise_sync"]["unverifiable"]] == [
         "integration_vendor", "timesheets_not_required"]
-    assert result["summary"] == {"users": 6, "matched": 3, "unmatched": 2, "skipped": 1, "overrides": 3}
+    assert result["summary"] == {"users": 6, "matched": 3, "unmatched": 2, "excluded": 1, "overrides": 3}
 
 
 def test_a_value_the_user_lacks_becomes_a_null_override_and_levels_compare_casefolded():
