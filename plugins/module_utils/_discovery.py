@@ -141,12 +141,14 @@ def match(psa, sections, users, own=None, ignore=()):
         if any(user is m[0] for m in matched.values()):
             continue
         reason, profile = notes.get(id(user), (None, None))
-        if reason is None:
-            reason = "%s matched to no vendor profile; %s" % (
+        if reason is None and not user.get("active"):
+            reason = "inactive; matched to no vendor profile (an inactive user is no drift)"
+        elif reason is None:
+            reason = "%s matched to no vendor profile; %s (an active %s declared nowhere is drift)" % (
                 "API user" if psa == "autotask" else "API member",
                 "declare it or add it to ignore_usernames" if psa == "autotask" else
-                "declare it (a profile with its identifier) or leave it an orphan (reported, retired only with "
-                "retire_orphans)")
+                "declare it (a vendor profile with its identifier) or retire it (retire_orphans: true)",
+                "user" if psa == "autotask" else "member")
         unmatched.append(_user_entry(psa, user, reason, profile))
     return matched, unmatched, excluded
 

@@ -124,7 +124,8 @@ unmatched:
   elements: dict
   sample: [{"username": "oldtool01@northwind-msp.example", "id": 29682004, "name": "Old Tool",
             "email": "oldtool@northwind-msp.example", "active": true, "security_level": "API User (system)",
-            "reason": "API user matched to no vendor profile; declare it or add it to ignore_usernames"}]
+            "reason": "API user matched to no vendor profile; declare it or add it to ignore_usernames (an active
+            user declared nowhere is drift)"}]
 excluded:
   description: The collection's own user and the ignored users.
   returned: always

@@ -109,8 +109,8 @@ unmatched:
   type: list
   elements: dict
   sample: [{"identifier": "ITGLUE", "id": 102, "name": "IT Glue", "email": null, "active": true,
-            "security_role": "Admin", "reason": "API member matched to no vendor profile; declare it (a profile with its
-            identifier) or leave it an orphan (reported, retired only with retire_orphans)"}]
+            "security_role": "Admin", "reason": "API member matched to no vendor profile; declare it (a vendor profile
+            with its identifier) or retire it (retire_orphans: true) (an active member declared nowhere is drift)"}]
 excluded:
   description: The collection's own member.
   returned: always

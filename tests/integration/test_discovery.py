@@ -162,7 +162,7 @@ def test_discovered_declarations_converge_with_no_change_and_edits_are_kept(stac
     diff = again["northwind"]["file"]["diff"]
     assert "-    default_department: Administration\n" in diff and "-    default_role: Integration\n" in diff
     assert again["northwind"]["diff"]["before"] == edited  # --diff shows it too
-    shown = run.results("Show the difference from the declaration you edited (kept; the new one is in the .new file)")
+    shown = run.results("Show how the declaration you edited differs from the discovered one")
     assert "-    default_role: Integration" in shown["northwind"]["msg"]
     with open(os.path.join(inv, "discovery-report.md")) as handle:
         report = handle.read()

@@ -39,6 +39,7 @@ def northwind_users():
         at_user("dattowp01", "Datto", "Workplace", "dattowp"),                   # email part differs
         at_user("oldtool01", "Old", "Tool", "oldtool"),                          # nobody's
         at_user("aeprivilege01", "AE-Privilege", "System", "autoelevate", active=False, cost=0.0),
+        at_user("legacy01", "Legacy", "Sync", "legacy", active=False),          # nobody's, switched off
     ]
 
 
@@ -55,9 +56,10 @@ def test_autotask_matches_by_username_first_then_by_email_part():
                    "datto_workplace": ("dattowp01", "username")}
     assert excluded == [{"username": "msppsa01@" + DOMAIN, "why": "the collection's own API user"}]
     reasons = dict((u["username"].split("@")[0], u) for u in unmatched)
-    assert sorted(reasons) == ["aeprivilege01", "oldtool01"]
-    assert reasons["oldtool01"]["reason"].startswith("API user matched to no vendor profile; declare it or add it to "
-                                                     "ignore_usernames")
+    assert sorted(reasons) == ["aeprivilege01", "legacy01", "oldtool01"]
+    assert reasons["oldtool01"]["reason"] == ("API user matched to no vendor profile; declare it or add it to "
+                                              "ignore_usernames (an active user declared nowhere is drift)")
+    assert reasons["legacy01"]["reason"] == "inactive; matched to no vendor profile (an inactive user is no drift)"
     assert reasons["aeprivilege01"]["profile"] == "autoelevate" and "inactive" in reasons["aeprivilege01"]["reason"]
 
 
@@ -96,7 +98,7 @@ def test_autotask_overrides_are_what_differs_from_the_profile():
     assert result["matched"]["sync365"]["matched_by"] == "email"
     assert [u["field"] for u in result["matched"]["wise_sync"]["unverifiable"]] == [
         "integration_vendor", "timesheets_not_required"]
-    assert result["summary"] == {"users": 6, "matched": 3, "unmatched": 2, "excluded": 1, "overrides": 3}
+    assert result["summary"] == {"users": 7, "matched": 3, "unmatched": 3, "excluded": 1, "overrides": 3}
 
 
 def test_a_value_the_user_lacks_becomes_a_null_override_and_levels_compare_casefolded():
