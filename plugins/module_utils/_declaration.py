@@ -178,23 +178,22 @@ SCHEMA = {
                     "additionalProperties": {"type": ["object", "null"]},
                     "description": "Per profile name (one of vendor_profiles), settings of the profile's section "
                                    "for the tenant's psa that replace the profile's defaults."},
-                "autotask_domain": {"type": "string", "description": "The domain of the tenant's Autotask API "
-                                                                     "usernames (required for an Autotask tenant)."},
-                "autotask_email_domain": {"type": "string", "description": "The domain of the API users' email "
-                                                                           "addresses (defaults to autotask_domain)."},
-                "connectwise_company": {"type": "string", "description": "The ConnectWise company id."},
-                "connectwise_site": {"type": "string", "description": "ConnectWise region (na, eu, au, za) or host."},
-                "connectwise_own_identifier": {"type": "string",
-                                               "description": "The collection's own API member (never an orphan)."},
-                "connectwise_msp_company": {"type": "string",
-                                            "description": "The company hand-off tickets are filed under."},
-                "ignore_usernames": {"type": "array", "items": {"type": "string"},
+                "autotask_domain": _opt("string", "The domain of the tenant's Autotask API usernames (required for "
+                                                  "an Autotask tenant)."),
+                "autotask_email_domain": _opt("string", "The domain of the API users' email addresses (defaults to "
+                                                        "autotask_domain)."),
+                "connectwise_company": _opt("string", "The ConnectWise company id."),
+                "connectwise_site": _opt("string", "ConnectWise region (na, eu, au, za) or host."),
+                "connectwise_own_identifier": _opt("string", "The collection's own API member (never an orphan)."),
+                "connectwise_msp_company": _opt("string", "The company hand-off tickets are filed under."),
+                "ignore_usernames": {"type": ["array", "null"], "items": {"type": "string"},
                                      "description": "Autotask API users managed by other automation."},
             },
             "allOf": [
                 {"if": {"required": ["psa"], "properties": {"psa": {"const": "autotask"}}},
                  "then": {"required": ["autotask_domain"],
-                          "properties": {"profile_overrides": {
+                          "properties": {"autotask_domain": {"type": "string", "minLength": 1},
+                                         "profile_overrides": {
                               "additionalProperties": {"$ref": "#/definitions/autotask_override"}}}}},
                 {"if": {"required": ["psa"], "properties": {"psa": {"const": "connectwise"}}},
                  "then": {"properties": {"profile_overrides": {
@@ -301,8 +300,8 @@ def _unknown_key(error, key, psa):
         if key in OVERRIDE_KEYS[other]:
             return path, ("is one of the %s settings, but this tenant's psa is %s (%s settings: %s)." % (
                 PSA_LABELS[other], section, section, ", ".join(valid)))
-        return path, "unknown %s setting.%s" % (section, _did_you_mean(key, valid) or
-                                                 " Valid: %s." % ", ".join(valid))
+        hint = _did_you_mean(key, valid) or " Valid: %s." % ", ".join(valid)
+        return path, "unknown %s setting.%s" % (section, hint)
     if title in PSAS:
         other = [p for p in PSAS if p != title][0]
         if key in PROFILE_KEYS[other] and not nearest(key, valid):
@@ -320,7 +319,8 @@ def _explain(error, psa=None):
     if kind == "type":
         kinds = [value] if isinstance(value, str) else list(value)
         words = " or ".join(_TYPE_WORDS.get(k, k) for k in kinds if k != "null") or "empty"
-        return [(path, "must be %s, not %s %s." % (words, _type_name(instance), _short(instance)))]
+        shown = "" if instance is None else " " + _short(instance)
+        return [(path, "must be %s, not %s%s." % (words, _type_name(instance), shown))]
     if kind == "required":
         out = []
         for key in value:

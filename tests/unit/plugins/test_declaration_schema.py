@@ -331,3 +331,14 @@ def test_the_validate_declaration_filter_takes_the_roles_tenant_or_host_vars(bui
     assert "tenant lakeside: profile_overrides.sync365.securty_role" in msg and "Did you mean 'security_role'?" in msg
     host["profile_overrides"] = {}
     assert validate_declaration(host, builtin, name="lakeside") is host
+
+
+def test_an_autotask_tenant_needs_a_domain_a_connectwise_tenant_does_not(builtin):
+    from ansible_collections.msp.psa.plugins.filter.declarations import validate_declaration
+
+    msg = fails(autotask_users, builtin, at_tenant(domain=""))
+    assert "tenant acme: autotask_domain: missing; it is required." in msg
+    host = {"psa": "autotask", "vendor_profiles": ["wise_sync"], "autotask_domain": None}
+    msg = fails(validate_declaration, host, builtin, None, "acme")
+    assert "tenant acme: autotask_domain: must be a string, not empty (null)." in msg
+    assert validate_declaration(dict(host, psa="connectwise", vendor_profiles=["sync365"]), builtin, name="x")
