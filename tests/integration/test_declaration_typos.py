@@ -207,3 +207,30 @@ def test_a_security_level_the_psa_does_not_have_fails_at_plan_time_naming_it(fle
     assert "tenant custom-level-sytem" in msg and "profile myvendor" in msg
     assert "security_level: 'API User (sytem)' is not a security level" in msg
     assert "Did you mean 'API User (system)'?" in msg
+
+
+def documented_playbook(tmp_path):
+    """The validation playbook docs/declarations.md shows, as written there."""
+    with open(os.path.join(os.path.dirname(PLAYBOOK), "..", "..", "..", "docs", "declarations.md")) as handle:
+        text = handle.read()
+    block = text.split("run a playbook like this one")[1].split("```yaml\n")[1].split("```")[0]
+    path = tmp_path / "validate.yml"
+    path.write_text(block)
+    return str(path)
+
+
+def test_the_documented_validation_playbook_passes_the_demo_and_names_a_typo(tmp_path):
+    playbook = documented_playbook(tmp_path)
+    demo = os.path.join(os.path.dirname(PLAYBOOK), "..", "..", "..", "inventories", "demo")
+    run = run_playbook(playbook, tmp_path, inventory=demo)
+    assert run.rc == 0, run.stdout[-3000:] + run.stderr[-2000:]
+    assert run.results("Validate the declaration")["lakeside"]["msg"] == "lakeside: sync365"
+    inventory = tmp_path / "inventory.json"
+    inventory.write_text(json.dumps({"tenants": {"hosts": {
+        "acme": at(profile_overrides={"wise_sync": {"last_nmae": "x"}}),
+        "lakeside": cw(vendor_profiles=["sync356"])}}}))
+    run = run_playbook(playbook, tmp_path, inventory=str(inventory))
+    assert run.rc != 0
+    failed = run.results("Validate the declaration")
+    assert "tenant acme: profile_overrides.wise_sync.last_nmae: unknown autotask setting." in failed["acme"]["msg"]
+    assert "tenant lakeside: vendor_profiles[0]: unknown vendor profile 'sync356'." in failed["lakeside"]["msg"]
