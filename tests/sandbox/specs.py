@@ -1,4 +1,9 @@
-"""Turn the vendor spec material in shared/specs/ into JSON Schemas the sandbox's answers must meet.
+"""Turn the vendor spec excerpts in tests/sandbox/specs/ into JSON Schemas the sandbox's answers must meet.
+
+The excerpts are committed, derived from the full vendor material by ``scripts/derive_specs.py``
+(see ``specs/README.md``); nothing here reads anything outside the repository. Both classes also
+accept an already loaded document, which is how ``test_spec_excerpts.py`` compares an excerpt with
+its full source when that is at hand.
 
 Autotask: Swagger 2.0 definitions (PascalCase in the 2020 file, camelCase on the wire), so property
 names are compared case-insensitively by lower-casing both schema and instance. Definitions with no
@@ -13,6 +18,15 @@ import json
 import os
 import re
 
+SPECS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "specs")
+AUTOTASK_EXCERPT = os.path.join(SPECS, "autotask", "v1.excerpt.json")
+CONNECTWISE_EXCERPT = os.path.join(SPECS, "connectwise", "schemas.excerpt.json")
+
+
+def load(path):
+    with open(path, encoding="utf-8") as handle:
+        return json.load(handle)
+
 
 def lower_keys(value):
     if isinstance(value, dict):
@@ -23,13 +37,17 @@ def lower_keys(value):
 
 
 class AutotaskSpec:
-    def __init__(self, shared):
-        with open(os.path.join(shared, "specs", "autotask", "v1.json"), encoding="utf-8") as handle:
-            self.doc = json.load(handle)
+    def __init__(self, doc=None):
+        self.doc = load(AUTOTASK_EXCERPT) if doc is None else doc
         self.paths = {p.lower(): {m.upper() for m in ops} for p, ops in self.doc["paths"].items()}
         self.defs = self.doc["definitions"]
+        considered = self.doc.get("x-excerpt", {}).get("paths_considered")
+        self.considered = None if considered is None else {p.lower() for p in considered}
 
     def has_route(self, method, path):
+        if self.considered is not None and path.lower() not in self.considered:
+            # An excerpt only knows the paths it was cut for: "absent" would be a guess.
+            raise KeyError("%s is not in the Autotask excerpt: add it in scripts/derive_specs.py" % path)
         return method in self.paths.get(path.lower(), set())
 
     def properties(self, definition):
@@ -65,14 +83,10 @@ GO_SCALARS = {"string": "string", "int32": "integer", "int64": "integer", "float
 
 
 class ConnectWiseSpec:
-    def __init__(self, shared):
-        base = os.path.join(shared, "specs", "connectwise")
-        with open(os.path.join(base, "schemas-2025.1-derived-from-ai-connor-go-client.json"), encoding="utf-8") as h:
-            self.derived = json.load(h)["schemas"]
-        self.verbatim = {}
-        for name in ("cw-api.2025.8.ApiMember.schema.json", "cw-api.2025.8.SecurityRole.schemas.json"):
-            with open(os.path.join(base, name), encoding="utf-8") as h:
-                self.verbatim.update(json.loads("{" + h.read().strip().rstrip(",") + "}"))
+    def __init__(self, doc=None):
+        doc = load(CONNECTWISE_EXCERPT) if doc is None else doc
+        self.verbatim = doc["verbatim"]["schemas"]
+        self.derived = doc["derived"]["schemas"]
 
     @functools.lru_cache(maxsize=None)
     def schema(self, name):

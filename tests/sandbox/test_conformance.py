@@ -1,4 +1,4 @@
-"""The sandbox against the vendor spec material: routes, verbs, field names and types, bodies."""
+"""The sandbox against the vendor spec excerpts (tests/sandbox/specs/): routes, verbs, field names and types, bodies."""
 import jsonschema
 import pytest
 
@@ -15,13 +15,13 @@ SWAGGER_TYPES = {"string": {("string", None), ("string", "date-time")}, "datetim
 
 
 @pytest.fixture(scope="module")
-def at_spec(shared_dir):
-    return AutotaskSpec(shared_dir)
+def at_spec():
+    return AutotaskSpec()
 
 
 @pytest.fixture(scope="module")
-def cw_spec(shared_dir):
-    return ConnectWiseSpec(shared_dir)
+def cw_spec():
+    return ConnectWiseSpec()
 
 
 def validate_at(spec, definition, body):
