@@ -113,7 +113,7 @@ def _ensure(params, store):
     data = dict(record.data or {})
     stored_meta = record.metadata
     state, source = load_state(kind, data, stored_meta)
-    given = dict((k, str(v)) for k, v in (params.get("metadata") or {}).items() if v is not None)
+    given = dict((k, str(v)) for k, v in (params.get("metadata") or {}).items() if v is not None and str(v) != "")
     meta = dict(stored_meta)
     meta.update(given)
     meta.setdefault("psa", kind)
@@ -186,8 +186,8 @@ def _ensure(params, store):
                 data["previous_" + f] = data[f]
             data[f] = data.pop("pending_" + f)
         new_state = dict(state, rotation_phase="promoted", promoted_at=now())
-        if new_state.get("secret_state") == "unknown_secret":
-            new_state.pop("secret_state")  # the new credential is one the PSA is known to hold
+        # the new credential is ours and verified: neither unknown nor adopted (the vendor must be given it)
+        new_state.pop("secret_state", None)
         transition = new_state, "rotation_promoted"
     elif phase == "promoted" and (params["registration_updated"] or _all_registrations_current(kind, data, meta)):
         for f in fields:
@@ -437,57 +437,183 @@ def rotation_steps(kind, phase, meta, ref, data):
     return []
 
 
-def registration(params, store, vendor_client=None):
-    """Registration of the stored credential with one vendor tool: manual hand-off or the http driver."""
+REG_CLAIM_TTL = 120
+REG_POLL = 0.5
+
+
+def _reg_keys(vendor):
+    """The http driver's record in the data version (the commit point; the metadata mirrors it)."""
+    base = "_registration_%s" % vendor
+    return base + "_id", base + "_fingerprint", base + "_claim"
+
+
+def registration(params, store, vendor_client=None, owner=None):
+    """Registration of the stored credential with one vendor tool: manual hand-off or the http driver.
+
+    A step never cites a credential that is not known to be the one the PSA holds: nothing is handed out
+    without a current credential (``waiting_for_credential``, which includes ``unknown_secret``) or while a
+    rotation is pending (``waiting_for_rotation``: the vendor gets the new value once it is verified and
+    current); for a credential the admin stored from the existing set-up (``adopted``), the step asks to
+    confirm that the vendor tool already uses it, never to enter it."""
     path, kind, vendor = params["path"], params["kind"], params["vendor"]
-    data, meta = store.read(path)
+    record = store.read_record(path)
+    data, meta = dict(record.data or {}), record.metadata
     ref = store.ref(path)
     key = "registration_%s" % vendor
+    name = params.get("vendor_name") or vendor
     result = {"changed": False, "vendor": vendor, "path": ref, "manual_steps": []}
     if not data or not all(data.get(f) for f in FIELDS[kind]):
         result.update(registration="waiting_for_credential")
         return result
+    state = load_state(kind, data, meta)[0]
     fp = current_fingerprint(kind, data)
-    state = meta.get(key, "pending")
-    if meta.get(key + "_fingerprint") != fp and state in ("registered", "confirmed"):
-        state = "pending"  # the credential changed since it was registered
+    reg = meta.get(key, "pending")
+    if meta.get(key + "_fingerprint") != fp and reg in ("registered", "confirmed"):
+        reg = "pending"  # the credential changed since it was registered
+    id_key, fp_key, dummy = _reg_keys(vendor)
+    if params["driver"] == "http" and data.get(fp_key) == fp and data.get(id_key):
+        reg = "registered"  # committed by a run whose metadata mirror was not written yet
+    if reg not in ("registered", "confirmed") and (state.get("rotation_phase") or "none") == "pending":
+        result.update(registration="waiting_for_rotation",
+                      detail="A rotation is pending: %s is asked to take the credential once the new one is verified "
+                             "and current." % name)
+        return result
     if params["driver"] == "manual":
-        if state == "pending" and params["confirm"]:
+        if reg == "pending" and params["confirm"]:
             meta.update({key: "confirmed", key + "_fingerprint": fp, key + "_at": now()})
             store.update_metadata(path, meta)
             result.update(changed=True, registration="confirmed")
             return result
-        if state == "pending":
-            values = dict(params.get("values") or {}, secret_ref=ref, store_path=ref)
-            lines = [render(line, values) for line in params.get("steps") or []]
-            lines.append("Then confirm with confirm=true (or the role's registration_confirmed) so the next run records it.")
-            result["manual_steps"].append(step(params.get("vendor_name") or vendor,
-                                               "Register the credential with %s" % (params.get("vendor_name") or vendor),
-                                               params.get("ui_path"), values=params.get("values"), instructions=lines,
-                                               secret_refs={"credential": ref}))
+        if reg == "pending":
+            if state.get("secret_state") == "adopted":
+                result["manual_steps"].append(_confirm_adopted_step(name, params, ref,
+                                                                    state.get("login_ok_fingerprint") == fp))
+            else:
+                values = dict(params.get("values") or {}, secret_ref=ref, store_path=ref)
+                lines = [render(line, values) for line in params.get("steps") or []]
+                lines.append("Then confirm with confirm=true (or the role's registration_confirmed) so the next run "
+                             "records it.")
+                result["manual_steps"].append(step(name, "Register the credential with %s" % name, params.get("ui_path"),
+                                                   values=params.get("values"), instructions=lines,
+                                                   secret_refs={"credential": ref}))
             if meta.get(key) != "pending":
                 meta[key] = "pending"
                 store.update_metadata(path, meta)
-        result["registration"] = state
+        result["registration"] = reg
         return result
-    # http driver
-    integration_id = meta.get(key + "_id")
-    if state in ("registered",) and integration_id:
+    return _register_http(params, store, vendor_client, record, data, meta, fp, result, owner)
+
+
+def _confirm_adopted_step(name, params, ref, verified):
+    """The registration step of an adopted credential: the vendor tool should already have it."""
+    how = "a login verified it" if verified else "no login could verify it"
+    return step(name, "Confirm that %s already uses the adopted credential" % name, params.get("ui_path"),
+                values=params.get("values"), instructions=[
+                    "The credential at %s was stored from the set-up that works today (%s), so nothing is to be "
+                    "entered in %s." % (ref, how, name),
+                    "Check that %s still connects with the settings it has (its own connection test), then confirm "
+                    "with confirm=true (the role's registration_confirmed) so the next run records it." % name,
+                    "If it does not connect, the stored credential may not be the one the PSA holds: rotate "
+                    "(rotate=true) rather than entering it."])
+
+
+def _register_http(params, store, vendor_client, record, data, meta, fp, result, owner):
+    """Create or update the registration at the vendor, at most once across overlapping runs: a claim in the
+    credential's data version (check-and-set) admits one run at a time; the registration is looked up (by the
+    recorded id, else by the vendor's natural key) before anything is created; and the id is committed to the
+    data (then mirrored in the metadata) before the run reports success."""
+    path, kind, vendor = params["path"], params["kind"], params["vendor"]
+    key = "registration_%s" % vendor
+    id_key, fp_key, claim_key = _reg_keys(vendor)
+    integration_id = data.get(id_key) or meta.get(key + "_id")
+    if meta.get(key) == "registered" and meta.get(key + "_fingerprint") == fp and integration_id:
         result["registration"] = "registered"
         return result
     body = vendor_client.body(kind, data, params.get("values") or {})
-    outcome = vendor_client.register(kind, integration_id, body, check_mode=store.check_mode)
-    if outcome["ok"]:
-        meta.update({key: "registered", key + "_fingerprint": fp, key + "_id": outcome.get("id") or integration_id or "",
-                     key + "_at": now()})
-        meta.pop(key + "_error", None)
-        store.update_metadata(path, meta)
+    if store.check_mode:
+        outcome = vendor_client.register(kind, integration_id, body, check_mode=True)
         result.update(changed=True, registration="registered", vendor_action=outcome["action"])
+        return result
+    owner = owner or _owner()
+    record, data = _claim(store, path, claim_key, owner)
+    meta = record.metadata
+    integration_id = data.get(id_key) or meta.get(key + "_id")
+    if data.get(fp_key) == fp and integration_id:  # another run registered it while we waited
+        _release(store, path, record, data, claim_key, meta, {key: "registered", key + "_fingerprint": fp,
+                                                                key + "_id": integration_id})
+        result.update(registration="registered", vendor_id=integration_id)
+        return result
+    try:
+        outcome = vendor_client.register(kind, integration_id, body)
+    except BaseException:
+        _release(store, path, record, data, claim_key, None, None)
+        raise
+    if outcome["ok"]:
+        data.update({id_key: outcome.get("id") or integration_id or "", fp_key: fp})
+        mirror_ = {key: "registered", key + "_fingerprint": fp, key + "_id": data[id_key], key + "_at": now()}
+        _release(store, path, record, data, claim_key, dict(meta, **mirror_), None, drop=(key + "_error",))
+        result.update(changed=True, registration="registered", vendor_action=outcome["action"], vendor_id=data[id_key])
+        if outcome.get("adopted"):
+            result["detail"] = "An existing registration was found by its natural key and updated (none created)."
+        if outcome.get("lost_answer"):
+            result["detail"] = "The vendor's answer to the create was lost; the registration was found by its natural key."
+        if outcome.get("duplicates"):
+            result["duplicates"] = outcome["duplicates"]
     else:
-        meta.update({key: "failed", key + "_error": outcome["message"][:200]})
-        store.update_metadata(path, meta)
+        _release(store, path, record, data, claim_key, dict(meta, **{key: "failed", key + "_error": outcome["message"][:200]}),
+                 None)
         result.update(registration="failed", detail=outcome["message"])
     return result
+
+
+def _owner():
+    from ansible_collections.msp.psa.plugins.module_utils._tenant_lock import default_owner
+    return default_owner()
+
+
+def _claim(store, path, claim_key, owner, ttl=None, poll=None):
+    """Take the registration claim (one data write, check-and-set); wait while another run holds a live one.
+    Returns the record read and the data as written (with the claim)."""
+    import time
+    ttl = ttl or REG_CLAIM_TTL
+    deadline = time.time() + ttl + 5
+    while True:
+        record = store.read_record(path)
+        data = dict(record.data or {})
+        holder, dummy, until = str(data.get(claim_key) or "").partition("|")
+        try:
+            live = holder and holder != owner and float(until) > time.time()
+        except ValueError:
+            live = False
+        if live:
+            if time.time() > deadline:
+                raise PSAError("Secret store: another run (%s) has been registering %s for over %d s." % (
+                    holder, store.ref(path), ttl), kind="store_conflict", fix="Run again when it has finished.")
+            time.sleep(poll or REG_POLL)
+            continue
+        data[claim_key] = "%s|%d" % (owner, time.time() + ttl)
+        try:
+            version = store.write_data(path, data, cas=record.version)
+        except StoreConflict:
+            continue
+        return record._replace(version=version if version is not None else record.version + 1), data
+
+
+def _release(store, path, record, data, claim_key, meta, extra_meta, drop=()):
+    """Commit the outcome and drop the claim in one data write (check-and-set on our claim's version);
+    then the metadata mirror. A lost check-and-set (the claim expired and was taken over) writes nothing."""
+    data = dict(data)
+    data.pop(claim_key, None)
+    try:
+        store.write_data(path, data, cas=record.version)
+    except StoreConflict:
+        return
+    if meta is not None or extra_meta:
+        out = dict(meta or record.metadata)
+        out.update(extra_meta or {})
+        for k in drop:
+            out.pop(k, None)
+        store.update_metadata(path, out)
 
 
 def render(template, values):

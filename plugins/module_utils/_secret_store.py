@@ -161,10 +161,12 @@ class SecretStore:
         self.update_metadata(path, metadata)
 
     def update_metadata(self, path, metadata):
+        """Replace the custom metadata. Empty values are left out: KV v2 refuses a value of length 0 (a
+        custom integration's ``vendor: ''`` made the whole write fail)."""
         if self.check_mode:
             return
+        custom = dict((k, str(v)) for k, v in metadata.items() if v is not None and str(v) != "")
         try:
-            self.client.secrets.kv.v2.update_metadata(path=path, mount_point=self.mount,
-                                                      custom_metadata=dict((k, str(v)) for k, v in metadata.items()))
+            self.client.secrets.kv.v2.update_metadata(path=path, mount_point=self.mount, custom_metadata=custom)
         except (hvac.exceptions.VaultError, IOError, OSError) as exc:
             raise self._wrap("writing metadata of", path, exc)

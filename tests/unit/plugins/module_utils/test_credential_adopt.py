@@ -209,3 +209,20 @@ def test_a_login_made_by_another_task_is_recorded_by_fingerprint():
     ok = run(fake, kind="connectwise", metadata=None, record_login={"fingerprint": fp, "outcome": "valid"})
     assert ok["changed"] and "_login_failed_fingerprint" not in fake.data(CW_PATH)
     assert ok["login"]["current_verified"] is True
+
+
+def test_an_adopted_credential_rotated_is_ours_and_goes_to_the_vendor():
+    fake = FakeKV()
+    run(fake, user_exists=True)
+    fake.put(PATH, {"secret": "TheWorkingSecret000000001"})
+    run(fake, user_exists=True)
+    run(fake, user_exists=True, rotate=True)
+    promoted = run(fake, user_exists=True, rotation_verified=True)
+    assert promoted["secret_state"] == "known" and "_secret_state" not in fake.data(PATH)
+
+
+def test_an_empty_metadata_value_is_left_out():
+    """KV v2 refuses custom metadata values of length 0; the role passes vendor: '' for custom integrations."""
+    fake = FakeKV()
+    run(fake, metadata={"username": "c01@t1.example", "vendor": "", "tracking_kind": "custom"})
+    assert "vendor" not in fake.meta(PATH) and fake.meta(PATH)["tracking_kind"] == "custom"
