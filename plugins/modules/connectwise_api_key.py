@@ -62,6 +62,13 @@ options:
     description: Log in even with a pair whose last login failed (after it was fixed in the PSA).
     type: bool
     default: false
+  key_steps:
+    description:
+      - Return the UI steps to create a pair when none is given or it does not authenticate. The C(msp.psa.api_user)
+        role turns this off for a member that existed before its pair was stored (M(msp.psa.api_credential)'s
+        C(unknown_secret) step says what to do instead).
+    type: bool
+    default: true
 """
 
 EXAMPLES = r"""
@@ -126,7 +133,7 @@ SPEC = dict(identifier=dict(type="str", required=True), api_public_key=dict(type
             api_private_key=dict(type="str", no_log=True), description=dict(type="str"),
             secret_store_path=dict(type="str", no_log=False), permissions=PERMISSION_SPEC,
             last_failed_login=dict(type="dict", options=dict(at=dict(type="str"), fingerprint=dict(type="str", no_log=False))),
-            retry_failed_login=dict(type="bool", default=False))
+            retry_failed_login=dict(type="bool", default=False), key_steps=dict(type="bool", default=True))
 
 
 def run(module, client):
@@ -137,7 +144,8 @@ def run(module, client):
     result = {"changed": False, "key_state": "missing", "permissions_missing": [], "manual_steps": [],
               "login_attempted": False}
     if client is None:
-        result["manual_steps"] = key_steps(ident, description, params["secret_store_path"])
+        if params["key_steps"]:
+            result["manual_steps"] = key_steps(ident, description, params["secret_store_path"])
         return result
     result["fingerprint"] = fingerprint(params["api_public_key"], params["api_private_key"])
     failed = params.get("last_failed_login") or {}
