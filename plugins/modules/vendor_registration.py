@@ -22,6 +22,17 @@ description:
     (C({companyId, publicKey, privateKey, url})), with PATCH by id and 422 when the vendor's own test of the
     PSA credentials fails. It reads the credential from the store itself, so it never passes through Ansible
     variables, and updates the vendor only when the credential changed.
+  - The V(http) driver is idempotent. Before creating, it looks the registration up by the id it recorded, else
+    by the vendor's natural key (the Autotask username, the ConnectWise company id) in the provider's list of
+    integrations; a create whose answer was lost is resolved the same way. Overlapping runs are serialised by a
+    claim in the credential's data version (check-and-set; a run waits while another holds a live claim, a
+    claim older than 120 seconds is taken over), and the registration's id is committed to the store
+    (C(_registration_<vendor>_id) in the data, mirrored as C(registration_<vendor>_id)) before the run reports
+    success. Two overlapping runs, a lost answer or a registration made elsewhere leave exactly one.
+  - A step never cites a credential that is not known to be the one the PSA holds. Nothing is handed out while
+    no credential is stored (also for an existing user whose secret is unknown, see M(msp.psa.api_credential))
+    or while a rotation's new value is pending; for a credential the admin stored from the existing set-up
+    (C(adopted)) the step only asks to confirm that the vendor tool already uses it.
 author:
   - msp.psa maintainers (@msp-psa)
 extends_documentation_fragment:
@@ -132,18 +143,31 @@ EXAMPLES = r"""
 
 RETURN = r"""
 registration:
-  description: C(pending), C(confirmed), C(registered), C(failed) or C(waiting_for_credential).
+  description:
+    - C(pending), C(confirmed), C(registered), C(failed), C(waiting_for_credential) (nothing current stored) or
+      C(waiting_for_rotation) (a rotation's new value is pending; the vendor gets it once it is current).
   returned: always
   type: str
   sample: pending
 detail:
-  description: Why the http driver's registration failed (the vendor's own test of the credentials).
-  returned: when failed
+  description:
+    - Why the http driver's registration failed (the vendor's own test of the credentials), how an existing
+      registration was found, or why nothing was handed out yet.
+  returned: when failed, found or waiting
   type: str
 vendor_action:
-  description: What the http driver did, C(create) or C(update).
+  description: What the http driver did, C(create) or C(update) (also of a registration found by its natural key).
   returned: when the http driver wrote
   type: str
+vendor_id:
+  description: The registration's id at the vendor (the http driver).
+  returned: when the http driver registered
+  type: str
+duplicates:
+  description: Ids of further registrations with the same natural key found at the vendor (made elsewhere; left alone).
+  returned: when there are any
+  type: list
+  elements: str
 manual_steps:
   description: The vendor's steps with this tenant's values; secrets as store paths only.
   returned: always

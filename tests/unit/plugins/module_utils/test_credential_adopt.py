@@ -226,3 +226,116 @@ def test_an_empty_metadata_value_is_left_out():
     fake = FakeKV()
     run(fake, metadata={"username": "c01@t1.example", "vendor": "", "tracking_kind": "custom"})
     assert "vendor" not in fake.meta(PATH) and fake.meta(PATH)["tracking_kind"] == "custom"
+
+
+# -- registration: never a step for a credential not known to be the PSA's -------------------------------
+
+from ansible_collections.msp.psa.plugins.module_utils._credential import registration  # noqa: E402
+
+
+def reg_params(**over):
+    out = {"path": PATH, "kind": "autotask", "vendor": "sync365", "vendor_name": "Sync 365", "driver": "manual",
+           "values": {"username": "s365@t1.example"}, "steps": ["Secret: the value at {secret_ref}."],
+           "ui_path": None, "confirm": False}
+    out.update(over)
+    return out
+
+
+def test_no_registration_step_for_an_unknown_secret_or_a_pending_value():
+    fake = FakeKV()
+    run(fake, user_exists=True)
+    assert registration(reg_params(), make_store(fake))["registration"] == "waiting_for_credential"
+    run(fake, user_exists=True, rotate=True)
+    out = registration(reg_params(), make_store(fake))
+    assert out["registration"] == "waiting_for_credential" and out["manual_steps"] == []
+    current = FakeKV()
+    run(current)
+    run(current, rotate=True)
+    pending = registration(reg_params(), make_store(current))
+    assert pending["registration"] == "waiting_for_rotation" and pending["manual_steps"] == []
+    run(current, rotation_verified=True)
+    promoted = registration(reg_params(), make_store(current))
+    assert promoted["registration"] == "pending" and promoted["manual_steps"][0]["title"] == "Register the credential with Sync 365"
+
+
+def test_an_adopted_credential_gets_a_confirm_step_that_cites_nothing_to_enter():
+    fake = FakeKV()
+    run(fake, user_exists=True)
+    fake.put(PATH, {"secret": "TheWorkingSecret000000001"})
+    run(fake, user_exists=True)
+    out = registration(reg_params(), make_store(fake))
+    step = out["manual_steps"][0]
+    assert step["title"] == "Confirm that Sync 365 already uses the adopted credential"
+    assert "secret_refs" not in step and "no login could verify it" in step["instructions"][0]
+    assert registration(reg_params(confirm=True), make_store(fake))["registration"] == "confirmed"
+
+
+class FakeVendor:
+    """The http driver's vendor client: counts creates; ``during_create`` runs inside the create (another run)."""
+
+    def __init__(self):
+        self.created = []
+        self.during_create = None
+
+    @staticmethod
+    def body(kind, data, values):
+        return {"username": values.get("username"), "secret": data["secret"]}
+
+    def register(self, kind, integration_id, body, check_mode=False):
+        if integration_id:
+            return {"ok": True, "action": "update", "id": integration_id}
+        if self.during_create:
+            hook, self.during_create = self.during_create, None
+            hook()
+        self.created.append(body["username"])
+        return {"ok": True, "action": "create", "id": "int-%d" % len(self.created)}
+
+
+def test_http_registration_commits_its_id_in_the_data_before_success_and_releases_the_claim():
+    fake = FakeKV()
+    run(fake)
+    vendor = FakeVendor()
+    out = registration(reg_params(driver="http"), make_store(fake), vendor, owner="run-a")
+    data = fake.data(PATH)
+    assert out["registration"] == "registered" and out["vendor_id"] == "int-1"
+    assert data["_registration_sync365_id"] == "int-1" and "_registration_sync365_claim" not in data
+    assert data["_registration_sync365_fingerprint"] == current_fingerprint("autotask", data)
+    assert fake.meta(PATH)["registration_sync365_id"] == "int-1"
+    fake.writes = []
+    again = registration(reg_params(driver="http"), make_store(fake), vendor, owner="run-b")
+    assert again["registration"] == "registered" and fake.writes == [] and vendor.created == ["s365@t1.example"]
+
+
+def test_http_registration_waits_for_a_live_claim_and_finds_the_other_runs_registration(monkeypatch):
+    from ansible_collections.msp.psa.plugins.module_utils import _credential
+    monkeypatch.setattr(_credential, "REG_POLL", 0.01)
+    fake = FakeKV()
+    run(fake)
+    vendor = FakeVendor()
+    seen = []
+
+    def run_b_meanwhile():
+        """While run a creates, run b starts: it must wait for a's claim, then find a's registration."""
+        import threading
+        t = threading.Thread(target=lambda: seen.append(
+            registration(reg_params(driver="http"), make_store(fake), vendor, owner="run-b")))
+        t.start()
+        t.join(0.3)  # b is waiting on the claim now
+        assert t.is_alive(), "run b waits while run a holds the claim"
+        seen.append(t)
+    vendor.during_create = run_b_meanwhile
+    a = registration(reg_params(driver="http"), make_store(fake), vendor, owner="run-a")
+    seen[0].join(5)
+    b = seen[1]
+    assert a["vendor_action"] == "create" and b["registration"] == "registered" and "vendor_action" not in b
+    assert vendor.created == ["s365@t1.example"], "one registration"
+
+
+def test_a_stale_claim_is_taken_over():
+    fake = FakeKV()
+    run(fake)
+    data = fake.data(PATH)
+    data["_registration_sync365_claim"] = "dead-run|1000"  # expired long ago
+    fake.put(PATH, data)
+    out = registration(reg_params(driver="http"), make_store(fake), FakeVendor(), owner="run-c")
+    assert out["registration"] == "registered" and "_registration_sync365_claim" not in fake.data(PATH)
