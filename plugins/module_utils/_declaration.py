@@ -137,8 +137,8 @@ SCHEMA = {
     "definitions": {
         "vendor_profile": {
             "title": "vendor profile",
-            "description": "One vendor tool's KB settings: roles/api_user/files/profiles/<name>.yml or a file in "
-                           "api_user_profiles_dirs; the file name is the profile name.",
+            "description": "One vendor tool's KB settings: roles/api_user/files/profiles/<name>.yml or a file in an "
+                           "extra profiles directory; the file name is the profile name.",
             "type": "object",
             "additionalProperties": False,
             "anyOf": [{"required": ["autotask"]}, {"required": ["connectwise"]}],
@@ -188,6 +188,8 @@ SCHEMA = {
                 "connectwise_msp_company": _opt("string", "The company hand-off tickets are filed under."),
                 "ignore_usernames": {"type": ["array", "null"], "items": {"type": "string"},
                                      "description": "Autotask API users managed by other automation."},
+                "vendor_profiles_dirs": {"type": ["array", "null"], "items": {"type": "string"},
+                                         "description": "Extra directories of vendor profile files."},
             },
             "allOf": [
                 {"if": {"required": ["psa"], "properties": {"psa": {"const": "autotask"}}},

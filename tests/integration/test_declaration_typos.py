@@ -40,6 +40,11 @@ def my_vendor(**autotask):
                             "registration": {"ui_path": "My Vendor > PSA", "steps": ["Keys: {secret_ref}."]}}}
 
 
+def custom(directory, **kw):
+    """A tenant whose extra profile folder is ``directory`` (under the role's name and the inventory's)."""
+    return dict(kw, api_user_profiles_dirs=[directory], vendor_profiles_dirs=[directory])
+
+
 def profiles_dir(root, name, profile):
     folder = root / name
     folder.mkdir()
@@ -95,10 +100,10 @@ def fleet(server, tmp_path_factory):
         "unknown-profile": at(vendor_profiles=["wise_sync", "datto_workplce"]),
         "override-types": at(profile_overrides={"wise_sync": {"internal_cost": "cheap", "timesheets_not_required": "yes"}}),
         "cw-override-key": cw(profile_overrides={"sync365": {"securty_role": "Admin"}}),
-        "custom-level-key": at(vendor_profiles=["myvendor"], api_user_profiles_dirs=[dirs["level_key"]]),
-        "custom-many-keys": cw(vendor_profiles=["myvendor"], api_user_profiles_dirs=[dirs["many"]]),
-        "custom-types": at(vendor_profiles=["myvendor"], api_user_profiles_dirs=[dirs["types"]]),
-        "custom-level-sytem": at(vendor_profiles=["wise_sync", "myvendor"], api_user_profiles_dirs=[dirs["sytem"]]),
+        "custom-level-key": at(**custom(dirs["level_key"], vendor_profiles=["myvendor"])),
+        "custom-many-keys": cw(**custom(dirs["many"], vendor_profiles=["myvendor"])),
+        "custom-types": at(**custom(dirs["types"], vendor_profiles=["myvendor"])),
+        "custom-level-sytem": at(**custom(dirs["sytem"], vendor_profiles=["wise_sync", "myvendor"])),
     }
     inventory = tmp / "inventory.json"
     inventory.write_text(json.dumps({"tenants": {"hosts": hosts}}))
