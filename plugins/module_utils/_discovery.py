@@ -62,7 +62,7 @@ CONNECTWISE_KEY_ORDER = ("psa", "connectwise_company", "connectwise_site", "conn
 
 # -- matching ----------------------------------------------------------------------------------
 def local_part(address):
-    return str(address or "").split("@")[0]
+    return str(address or "").split("@", 1)[0]
 
 
 def domain_part(address):
@@ -189,8 +189,8 @@ def autotask_overrides(section, user, email_domain, role_departments=None):
             differ("email_local", want_local, local_part(email))
         if _low(domain_part(email)) != _low(email_domain):
             notes.append("its email %s is not in the tenant's email domain %s; the converge would change it to "
-                         "%s@%s (the email domain is one per tenant)" % (email, email_domain, local_part(email),
-                                                                        email_domain))
+                         "%s@%s (the email domain is one per tenant)" % (
+                             email, email_domain, local_part(email), email_domain))
     for key in AUTOTASK_FIELDS:
         want = section.get(key)
         if want is None:

@@ -76,8 +76,8 @@ options:
       - The host vars file to write the starter declaration to, for example C(host_vars/northwind.yml).
       - A missing file is created. A file that still holds what discovery last wrote (kept in a hidden copy,
         C(.<name>.generated), next to it) is replaced. A file the admin edited, or that discovery did not write,
-        is never touched; the new declaration goes to C(<dest>.new) instead and RV(file.diff) shows the
-        difference. An older C(<dest>.new) is removed once the file holds the latest declaration.
+        is never touched; the new declaration goes to C(<dest>.new) instead and the result shows the difference
+        (RV(file.diff)). An older C(<dest>.new) is removed once the file holds the latest declaration.
       - Not set, nothing is written.
     type: path
 notes:
@@ -156,11 +156,33 @@ summary:
   type: dict
   sample: {"users": 5, "matched": 3, "unmatched": 1, "excluded": 1, "overrides": 2}
 file:
-  description:
-    - What happened to O(dest) (C(action) C(created), C(updated), C(unchanged) or C(kept) when the admin edited it),
-      the C(new_path) written instead when kept, and C(diff), a unified diff from the file to the new declaration.
+  description: What happened to O(dest).
   returned: when O(dest) is set
   type: dict
+  contains:
+    path:
+      description: The host vars file.
+      type: str
+    action:
+      description:
+        - C(created), C(updated) (it held what discovery last wrote), C(unchanged), or C(kept) (the admin edited it;
+          the new declaration went to RV(file.new_path)).
+      type: str
+    edited:
+      description: Whether the file was kept because the admin edited it.
+      type: bool
+    new_path:
+      description: Where the new declaration was written instead, when kept.
+      type: str
+    removed_new:
+      description: Whether an older C(.new) file was removed (the file now holds the latest declaration).
+      type: bool
+    generated_path:
+      description: The copy of what discovery last wrote to the file.
+      type: str
+    diff:
+      description: A unified diff from the file to the new declaration (when kept or updated).
+      type: str
   sample: {"path": "/srv/inventory/host_vars/northwind.yml", "action": "kept",
            "new_path": "/srv/inventory/host_vars/northwind.yml.new", "edited": true, "removed_new": false,
            "generated_path": "/srv/inventory/host_vars/.northwind.yml.generated", "diff": "--- ...\n+++ ...\n"}

@@ -13,7 +13,7 @@ short_description: Discover a ConnectWise PSA company's existing API members and
 version_added: 0.1.0
 description:
   - Reads every API member of the company (one list request per 1,000 members) and matches them to the vendor
-    profiles by the profiles' own naming rule, the one M(msp.psa.connectwise_api_members) declares members by:
+    profiles by the profiles' own naming rule, the one M(msp.psa.connectwise_api_members) declares members by,
     a member whose Member ID is a profile's C(identifier) (case-insensitive).
   - For each matched profile the settings the profile sets but the member has otherwise (name, email, security
     role, default department and locations, structure level, time zone, notes) become suggested
@@ -22,7 +22,7 @@ description:
   - Only active members are declared (a declared member is active, so declaring an inactive one would
     reactivate it). Inactive members, members matched to no profile and the collection's own member
     (O(own_identifier)) are not declared; the first two are returned in RV(unmatched) and written as comments.
-  - Whether a member has an API key pair is not knowable: ConnectWise's API does not list a member's keys. The
+  - Whether a member has an API key pair is not knowable, because ConnectWise's API does not list a member's keys. The
     first converge reports each adopted member's key pair as C(unknown_secret) until the admin stores the pair
     the vendor tool uses (or rotates it). The security role's permission levels are compared by the converge.
   - Returns the starter declaration (the tenant's inventory host vars) as data and as commented YAML. With
@@ -68,8 +68,8 @@ options:
       - The host vars file to write the starter declaration to, for example C(host_vars/lakeside.yml).
       - A missing file is created. A file that still holds what discovery last wrote (kept in a hidden copy,
         C(.<name>.generated), next to it) is replaced. A file the admin edited, or that discovery did not write,
-        is never touched; the new declaration goes to C(<dest>.new) instead and RV(file.diff) shows the
-        difference. An older C(<dest>.new) is removed once the file holds the latest declaration.
+        is never touched; the new declaration goes to C(<dest>.new) instead and the result shows the difference
+        (RV(file.diff)). An older C(<dest>.new) is removed once the file holds the latest declaration.
       - Not set, nothing is written.
     type: path
 notes:
@@ -94,7 +94,7 @@ RETURN = r"""
 matched:
   description:
     - Per matched vendor profile, the member, how it was matched (C(identifier)), the suggested C(overrides),
-      each difference from the profile and what the API cannot read (C(unverifiable): the key pair, and the role's
+      each difference from the profile and what the API cannot read (C(unverifiable), the key pair, and the role's
       levels that the converge compares).
   returned: always
   type: dict
@@ -141,11 +141,33 @@ summary:
   type: dict
   sample: {"users": 3, "matched": 1, "unmatched": 1, "excluded": 1, "overrides": 0}
 file:
-  description:
-    - What happened to O(dest) (C(action) C(created), C(updated), C(unchanged) or C(kept) when the admin edited it),
-      the C(new_path) written instead when kept, and C(diff), a unified diff from the file to the new declaration.
+  description: What happened to O(dest).
   returned: when O(dest) is set
   type: dict
+  contains:
+    path:
+      description: The host vars file.
+      type: str
+    action:
+      description:
+        - C(created), C(updated) (it held what discovery last wrote), C(unchanged), or C(kept) (the admin edited it;
+          the new declaration went to RV(file.new_path)).
+      type: str
+    edited:
+      description: Whether the file was kept because the admin edited it.
+      type: bool
+    new_path:
+      description: Where the new declaration was written instead, when kept.
+      type: str
+    removed_new:
+      description: Whether an older C(.new) file was removed (the file now holds the latest declaration).
+      type: bool
+    generated_path:
+      description: The copy of what discovery last wrote to the file.
+      type: str
+    diff:
+      description: A unified diff from the file to the new declaration (when kept or updated).
+      type: str
   sample: {"path": "/srv/inventory/host_vars/lakeside.yml", "action": "unchanged", "new_path": null, "edited": false,
            "removed_new": false, "generated_path": "/srv/inventory/host_vars/.lakeside.yml.generated", "diff": ""}
 requests:

@@ -50,7 +50,7 @@ def discover_northwind(users=None, ignore=()):
 
 def test_autotask_matches_by_username_first_then_by_email_part():
     matched, unmatched, excluded = match("autotask", autotask_sections(PROFILES), northwind_users(),
-                                        own="msppsa01@" + DOMAIN)
+                                         own="msppsa01@" + DOMAIN)
     how = dict((p, (u["username"].split("@")[0], by)) for p, (u, by) in matched.items())
     assert how == {"wise_sync": ("wisesync01", "username"), "sync365": ("s365sync01", "email"),
                    "datto_workplace": ("dattowp01", "username")}
