@@ -169,3 +169,12 @@ def test_discovered_declarations_converge_with_no_change_and_edits_are_kept(stac
     assert "was edited and is kept" in report and "```diff\n--- " in report
     assert not os.path.exists(os.path.join(host_vars, "contoso.yml.new"))
     print("discovery, converge, re-discovery: %.1fs" % (time.time() - started))
+
+
+def test_discovery_never_writes_into_the_collection(tmp_path):
+    inv = inventory(str(tmp_path / "inventory"), "http://127.0.0.1:9")
+    inside = os.path.join(ROOT, "discovered-by-test")
+    run = run_playbook(DISCOVER, tmp_path, {"discovery_dir": inside}, inventory=inv)
+    assert run.rc != 0
+    assert "is inside the collection" in run.stdout
+    assert not os.path.exists(inside)
