@@ -1,0 +1,145 @@
+"""drift_report: three outcomes per tenant (in sync, drift, could not check), kept apart in the JSON,
+the JUnit XML (failure vs error) and the summary; a tenant that could not be checked is never in sync."""
+import json
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.msp.psa.plugins.modules import drift_report
+
+
+def report(tmp_path, tenants, capsys, **options):
+    """Run the module; returns (exit code, module result, JSON report, JUnit root, summary text)."""
+    args = dict(tenants=tenants, output_dir=str(tmp_path / "drift"), **options)
+    with patch_module_args(args):
+        with pytest.raises(SystemExit) as exited:
+            drift_report.main()
+    result = json.loads(capsys.readouterr().out)
+    folder = tmp_path / "drift"
+    data = json.loads((folder / "drift-report.json").read_text()) if (folder / "drift-report.json").exists() else None
+    junit = ET.parse(str(folder / "drift-report.junit.xml")).getroot() if data else None
+    summary = (folder / "drift-summary.txt").read_text() if data else None
+    return exited.value.code, result, data, junit, summary
+
+
+def user(profile, state="ok", drift=(), **extra):
+    return dict(dict(name=profile + "01@t.example", username=profile + "01@t.example", profile=profile, state=state,
+                     drift=list(drift), manual_steps=[], unverifiable=[]), **extra)
+
+
+IN_SYNC = {"psa": "autotask", "result": {"users": [user("wise_sync")], "orphans": [], "summary": {"ok": 1}}}
+DRIFT = {"psa": "autotask", "result": {"users": [user("wise_sync", "drift", [
+    {"field": "last_name", "want": "API User", "have": "Sync Account", "fix": "api"}])], "orphans": []}}
+UNREACHABLE = {"psa": "connectwise", "error": "Could not connect to the PSA at https://psa.example: refused",
+               "error_kind": "connection"}
+
+
+def suite(junit, tenant):
+    return next(s for s in junit.iter("testsuite") if s.get("name") == tenant)
+
+
+def test_three_outcomes_are_kept_apart(tmp_path, capsys):
+    rc, result, data, junit, summary = report(
+        tmp_path, {"north": IN_SYNC, "south": DRIFT, "east": UNREACHABLE}, capsys,
+        fail_on_drift=False, fail_on_could_not_check=False)
+    assert rc == 0, result
+    outcomes = {t: v["outcome"] for t, v in data["tenants"].items()}
+    assert outcomes == {"north": "in_sync", "south": "drift", "east": "could_not_check"}
+    assert data["tenants"]["east"]["reason"].startswith("Could not connect") and data["tenants"]["east"]["error_kind"] == "connection"
+    assert data["tenants"]["north"]["reason"] is None and "last_name" in data["tenants"]["south"]["reason"]
+    assert data["outcome"] == result["outcome"] == "could_not_check" and result["exit_code"] == 4
+    assert result["tenants"]["south"]["outcome"] == "drift"
+    # JUnit: drift is a failure, could not check an error, in sync neither
+    assert [e.tag for e in suite(junit, "east").iter() if e.tag in ("failure", "error")] == ["error"]
+    assert [e.tag for e in suite(junit, "south").iter() if e.tag in ("failure", "error")] == ["failure"]
+    assert not [e for e in suite(junit, "north").iter() if e.tag in ("failure", "error")]
+    assert (junit.get("failures"), junit.get("errors")) == ("1", "1")
+    lines = summary.splitlines()
+    assert "east (connectwise): COULD NOT CHECK (connection) - Could not connect to the PSA at https://psa.example: refused" in lines
+    assert "north (autotask): in sync" in lines
+    assert any(line.startswith("south (autotask): DRIFT - wise_sync fields: last_name") for line in lines)
+    assert not any("DRIFT" in line for line in lines if line.startswith("east"))
+    assert lines[-1] == "outcome: could_not_check (exit 4): 1 in sync, 1 drift, 1 could not check"
+
+
+def test_outcome_and_exit_code_of_the_fleet(tmp_path, capsys):
+    _, result, data, _, summary = report(tmp_path, {"north": IN_SYNC}, capsys)
+    assert (result["outcome"], result["exit_code"], result["drift"]) == ("in_sync", 0, False)
+    assert summary.splitlines()[-1] == "outcome: in_sync (exit 0): 1 in sync, 0 drift, 0 could not check"
+    _, result, data, _, _ = report(tmp_path, {"north": IN_SYNC, "south": DRIFT}, capsys, fail_on_drift=False)
+    assert (result["outcome"], result["exit_code"], result["drift"], data["drift"]) == ("drift", 2, True, True)
+
+
+def test_could_not_check_alone_fails_as_could_not_check_not_as_drift(tmp_path, capsys):
+    rc, result, data, _, _ = report(tmp_path, {"north": IN_SYNC, "east": UNREACHABLE}, capsys)
+    assert rc == 1 and result["failed"]
+    assert result["error_kind"] == "could_not_check", result
+    assert "could not be checked" in result["msg"] and "east" in result["msg"] and "Drift" not in result["msg"]
+    assert data["drift"] is False  # nothing was found to differ: it could not be looked at
+
+
+def test_drift_fails_as_drift(tmp_path, capsys):
+    rc, result, _, _, _ = report(tmp_path, {"north": IN_SYNC, "south": DRIFT}, capsys)
+    assert rc == 1 and result["error_kind"] == "drift" and "south" in result["msg"]
+
+
+@pytest.mark.parametrize("entry", [None, {}, {"psa": "autotask"}, {"psa": "autotask", "result": None}],
+                         ids=["none", "empty", "no-result", "null-result"])
+def test_a_tenant_without_a_result_is_never_in_sync(tmp_path, capsys, entry):
+    _, result, data, junit, _ = report(tmp_path, {"north": entry}, capsys, fail_on_drift=False)
+    assert data["tenants"]["north"]["ok"] is False, data["tenants"]["north"]
+    assert data["tenants"]["north"]["outcome"] == "could_not_check", data["tenants"]["north"]
+    assert data["tenants"]["north"]["reason"]
+    assert [e.tag for e in suite(junit, "north").iter() if e.tag in ("failure", "error")] == ["error"]
+
+
+def test_a_member_the_check_would_create_is_drift(tmp_path, capsys):
+    """In check mode a ConnectWise member that does not exist comes back as state created with an exists
+    drift entry: it is missing from the PSA, not in sync."""
+    created = user("sync365", "created", [{"field": "exists", "want": True, "have": False, "fix": "api"}],
+                   identifier="S365", changed=True)
+    _, _, data, junit, _ = report(tmp_path, {"lake": {"psa": "connectwise", "result": {
+        "users": [created], "orphans": []}}}, capsys, fail_on_drift=False)
+    assert data["tenants"]["lake"]["ok"] is False, data["tenants"]["lake"]
+    assert data["tenants"]["lake"]["outcome"] == "drift"
+    failed = [c for c in data["tenants"]["lake"]["cases"] if c["failure"]]
+    assert [(c["profile"], c["aspect"]) for c in failed] == [("sync365", "exists")]
+
+
+def test_every_drift_entry_counts_whatever_its_fix(tmp_path, capsys):
+    entries = [{"field": "stored_credential", "want": "present", "have": "missing", "fix": "store"},
+               {"field": "registration", "want": "confirmed", "have": "pending", "fix": "vendor"},
+               {"field": "security_level", "want": "API User (system)", "have": "?", "fix": "ui", "ui_path": "Admin > X"}]
+    _, _, data, _, summary = report(tmp_path, {"north": {"psa": "autotask", "result": {
+        "users": [user("wise_sync", "drift", entries)], "orphans": []}}}, capsys, fail_on_drift=False)
+    assert data["tenants"]["north"]["outcome"] == "drift"
+    for text in ("stored_credential", "registration", "fix: store", "fix: vendor", "fix: UI: Admin > X"):
+        assert text in summary
+
+
+def test_a_user_in_state_drift_without_entries_is_drift(tmp_path, capsys):
+    _, _, data, _, _ = report(tmp_path, {"north": {"psa": "autotask", "result": {
+        "users": [user("wise_sync", "drift")], "orphans": []}}}, capsys, fail_on_drift=False)
+    assert data["tenants"]["north"]["ok"] is False, data["tenants"]["north"]
+    assert data["tenants"]["north"]["outcome"] == "drift"
+
+
+def test_a_shared_role_missing_permission_levels_is_drift(tmp_path, capsys):
+    role = {"name": "Sync 365", "state": "drift", "manual_steps": [], "permissions_missing": [
+        {"module": "Finance", "function": "Agreements", "level": "add", "want": "All", "have": "None"}]}
+    _, _, data, junit, summary = report(tmp_path, {"lake": {"psa": "connectwise", "result": {
+        "users": [user("sync365", identifier="S365")], "orphans": [], "shared": [role]}}}, capsys,
+        fail_on_drift=False)
+    assert data["tenants"]["lake"]["ok"] is False, data["tenants"]["lake"]
+    assert data["tenants"]["lake"]["outcome"] == "drift"
+    assert "Sync 365" in summary and "Agreements" in summary
+    assert [e.tag for e in suite(junit, "lake").iter() if e.tag in ("failure", "error")] == ["failure"]
+
+
+def test_active_orphans_are_drift(tmp_path, capsys):
+    _, _, data, _, _ = report(tmp_path, {"north": {"psa": "autotask", "result": {
+        "users": [user("wise_sync")], "orphans": [{"username": "old@t.example", "active": True}]}}}, capsys,
+        fail_on_drift=False)
+    assert data["tenants"]["north"]["outcome"] == "drift"
