@@ -1,4 +1,5 @@
-"""`make demo` end to end: converge, hand-off, admin steps, green drift check, red on a deliberate change."""
+"""`make demo` end to end: converge, hand-off, admin steps, then the drift check's three outcomes: in sync
+(exit 0), drift on a deliberate change (exit 2), could not check with a wrong collection secret (exit 4)."""
 import os
 import subprocess
 import sys
@@ -13,10 +14,13 @@ def test_demo_story():
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
     out = proc.stdout
     assert "wise_sync=updated, sync365=missing, datto_workplace=missing" in out
-    assert "exit 0 (green)" in out
+    assert "exit 0 (in sync)" in out and "exit 2 (DRIFT)" in out and "exit 4 (COULD NOT CHECK)" in out
+    assert "drift_check_fleet.yml): exit 4 (COULD NOT CHECK)" in out
+    assert "contoso (autotask): COULD NOT CHECK (credentials) - Autotask refused the credentials" in out
     assert ": 0 hits" in out and "Secret scan: " in out
     assert "northwind (autotask): DRIFT - wise_sync fields: last_name: want 'API User', have 'Sync Account'" in out
     junit = os.path.join(ROOT, "reports", "demo", "drift", "drift-report.junit.xml")
     import xml.etree.ElementTree as ET
     suites = ET.parse(junit).getroot()
-    assert suites.get("failures") == "1" and int(suites.get("tests")) > 10
+    # the last check: northwind's drift is a failure, contoso (wrong secret) an error
+    assert suites.get("failures") == "1" and suites.get("errors") == "1" and int(suites.get("tests")) > 10
