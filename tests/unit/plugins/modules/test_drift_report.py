@@ -138,6 +138,18 @@ def test_a_shared_role_missing_permission_levels_is_drift(tmp_path, capsys):
     assert [e.tag for e in suite(junit, "lake").iter() if e.tag in ("failure", "error")] == ["failure"]
 
 
+def test_a_role_whose_levels_a_member_reports_is_reported_once(tmp_path, capsys):
+    role = {"name": "Sync 365", "state": "drift", "manual_steps": [], "permissions_missing": [
+        {"module": "Finance", "function": "Agreements", "level": "add", "want": "All", "have": "None"}]}
+    member = user("sync365", "drift", [{"field": "role_permissions", "want": "the 1 levels the vendor needs",
+                                        "have": "1 missing", "fix": "ui", "ui_path": "System > Security Roles"}],
+                  identifier="S365")
+    _, _, data, _, _ = report(tmp_path, {"lake": {"psa": "connectwise", "result": {
+        "users": [member], "orphans": [], "shared": [role]}}}, capsys, fail_on_drift=False)
+    failed = [(c["profile"], c["aspect"]) for c in data["tenants"]["lake"]["cases"] if c["failure"]]
+    assert failed == [("sync365", "fields")]
+
+
 def test_active_orphans_are_drift(tmp_path, capsys):
     _, _, data, _, _ = report(tmp_path, {"north": {"psa": "autotask", "result": {
         "users": [user("wise_sync")], "orphans": [{"username": "old@t.example", "active": True}]}}}, capsys,
