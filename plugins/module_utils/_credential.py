@@ -473,6 +473,11 @@ def registration(params, store, vendor_client=None, owner=None):
     id_key, fp_key, dummy = _reg_keys(vendor)
     if params["driver"] == "http" and data.get(fp_key) == fp and data.get(id_key):
         reg = "registered"  # committed by a run whose metadata mirror was not written yet
+    if reg not in ("registered", "confirmed") and state.get("login_failed_fingerprint") == fp:
+        result.update(registration="waiting_for_credential",
+                      detail="The PSA refused this credential at %s: it is not handed to %s until it is fixed." % (
+                          state.get("login_failed_at"), name))
+        return result
     if reg not in ("registered", "confirmed") and (state.get("rotation_phase") or "none") == "pending":
         result.update(registration="waiting_for_rotation",
                       detail="A rotation is pending: %s is asked to take the credential once the new one is verified "
@@ -537,22 +542,26 @@ def _register_http(params, store, vendor_client, record, data, meta, fp, result,
     owner = owner or _owner()
     record, data = _claim(store, path, claim_key, owner)
     meta = record.metadata
+    if current_fingerprint(kind, data) != fp:  # the credential changed while we waited: register what is stored now
+        fp = current_fingerprint(kind, data)
+        body = vendor_client.body(kind, data, params.get("values") or {})
     integration_id = data.get(id_key) or meta.get(key + "_id")
     if data.get(fp_key) == fp and integration_id:  # another run registered it while we waited
-        _release(store, path, record, data, claim_key, meta, {key: "registered", key + "_fingerprint": fp,
-                                                                key + "_id": integration_id})
+        _release(store, path, claim_key, owner, mirror_={key: "registered", key + "_fingerprint": fp,
+                                                        key + "_id": integration_id})
         result.update(registration="registered", vendor_id=integration_id)
         return result
     try:
         outcome = vendor_client.register(kind, integration_id, body)
     except BaseException:
-        _release(store, path, record, data, claim_key, None, None)
+        _release(store, path, claim_key, owner)
         raise
     if outcome["ok"]:
-        data.update({id_key: outcome.get("id") or integration_id or "", fp_key: fp})
-        mirror_ = {key: "registered", key + "_fingerprint": fp, key + "_id": data[id_key], key + "_at": now()}
-        _release(store, path, record, data, claim_key, dict(meta, **mirror_), None, drop=(key + "_error",))
-        result.update(changed=True, registration="registered", vendor_action=outcome["action"], vendor_id=data[id_key])
+        new_id = outcome.get("id") or integration_id or ""
+        _release(store, path, claim_key, owner, fields={id_key: new_id, fp_key: fp},
+                 mirror_={key: "registered", key + "_fingerprint": fp, key + "_id": new_id, key + "_at": now()},
+                 drop=(key + "_error",))
+        result.update(changed=True, registration="registered", vendor_action=outcome["action"], vendor_id=new_id)
         if outcome.get("adopted"):
             result["detail"] = "An existing registration was found by its natural key and updated (none created)."
         if outcome.get("lost_answer"):
@@ -560,8 +569,7 @@ def _register_http(params, store, vendor_client, record, data, meta, fp, result,
         if outcome.get("duplicates"):
             result["duplicates"] = outcome["duplicates"]
     else:
-        _release(store, path, record, data, claim_key, dict(meta, **{key: "failed", key + "_error": outcome["message"][:200]}),
-                 None)
+        _release(store, path, claim_key, owner, mirror_={key: "failed", key + "_error": outcome["message"][:200]})
         result.update(registration="failed", detail=outcome["message"])
     return result
 
@@ -599,18 +607,28 @@ def _claim(store, path, claim_key, owner, ttl=None, poll=None):
         return record._replace(version=version if version is not None else record.version + 1), data
 
 
-def _release(store, path, record, data, claim_key, meta, extra_meta, drop=()):
-    """Commit the outcome and drop the claim in one data write (check-and-set on our claim's version);
-    then the metadata mirror. A lost check-and-set (the claim expired and was taken over) writes nothing."""
-    data = dict(data)
-    data.pop(claim_key, None)
-    try:
-        store.write_data(path, data, cas=record.version)
-    except StoreConflict:
-        return
-    if meta is not None or extra_meta:
-        out = dict(meta or record.metadata)
-        out.update(extra_meta or {})
+def _release(store, path, claim_key, owner, fields=None, mirror_=None, drop=()):
+    """Commit the outcome (``fields``: the registration's id and fingerprint) and drop our claim in one data
+    write with check-and-set, on a fresh read (another writer may have changed the credential's state in
+    between: its change is kept); then the metadata mirror. Only then does the run report success."""
+    for dummy in range(5):
+        record = store.read_record(path)
+        data = dict(record.data or {})
+        if str(data.get(claim_key) or "").partition("|")[0] == owner:
+            data.pop(claim_key)
+        elif not fields:
+            break  # not ours any more (expired and taken over), and nothing to commit
+        data.update(fields or {})
+        try:
+            store.write_data(path, data, cas=record.version)
+            break
+        except StoreConflict:
+            continue
+    else:
+        raise StoreConflict(store.ref(path))
+    if mirror_:
+        out = dict(record.metadata)
+        out.update(mirror_)
         for k in drop:
             out.pop(k, None)
         store.update_metadata(path, out)

@@ -339,3 +339,25 @@ def test_a_stale_claim_is_taken_over():
     fake.put(PATH, data)
     out = registration(reg_params(driver="http"), make_store(fake), FakeVendor(), owner="run-c")
     assert out["registration"] == "registered" and "_registration_sync365_claim" not in fake.data(PATH)
+
+
+def test_no_registration_step_for_a_credential_the_psa_refused():
+    fake = FakeKV()
+    fake.put(PATH, {"secret": "WrongSecret00000000000001", "_phase": "none"})
+    fp = current_fingerprint("autotask", fake.data(PATH))
+    run(fake, metadata=None, record_login={"fingerprint": fp, "outcome": "invalid"})
+    out = registration(reg_params(), make_store(fake))
+    assert out["registration"] == "waiting_for_credential" and out["manual_steps"] == [] and "refused" in out["detail"]
+    assert registration(reg_params(driver="http"), make_store(fake), FakeVendor())["manual_steps"] == []
+
+
+def test_a_release_after_another_writer_keeps_its_change_and_commits_the_id():
+    fake = FakeKV()
+    run(fake)
+    vendor = FakeVendor()
+    vendor.during_create = lambda: run(fake, rotate=True)  # a rotation starts while we register
+    out = registration(reg_params(driver="http"), make_store(fake), vendor, owner="run-a")
+    data = fake.data(PATH)
+    assert out["registration"] == "registered" and data["_registration_sync365_id"] == "int-1"
+    assert data["_phase"] == "pending" and data["pending_secret"], "the other writer's change is kept"
+    assert "_registration_sync365_claim" not in data
