@@ -133,7 +133,9 @@ from ansible_collections.msp.psa.plugins.module_utils._module import run_module
 SPEC = dict(tenants=dict(type="dict", required=True), output_dir=dict(type="path", required=True),
             fail_on_drift=dict(type="bool", default=True), fail_on_could_not_check=dict(type="bool", default=True))
 
-IN_SYNC, DRIFT, COULD_NOT_CHECK = "in_sync", "drift", "could_not_check"
+IN_SYNC = "in_sync"
+DRIFT = "drift"
+COULD_NOT_CHECK = "could_not_check"
 # ansible-playbook cannot exit 3: it exits 2 when a host failed and 4 when a host was unreachable; the
 # playbooks fail a drifted tenant and mark one that could not be checked unreachable (msp.psa.drift_gate).
 EXIT_CODES = {IN_SYNC: 0, DRIFT: 2, COULD_NOT_CHECK: 4}
@@ -218,7 +220,7 @@ def assess(entry):
         kind = entry.get("error_kind") or "not_checked"
         return COULD_NOT_CHECK, reason, kind, [("-", "checked", None, reason)]
     cases = [(p, a, f, None) for p, a, f in tenant_cases(result)]
-    problems = ["%s %s: %s" % (p, a, f) for p, a, f, _ in cases if f]
+    problems = ["%s %s: %s" % (c[0], c[1], c[2]) for c in cases if c[2]]
     return (DRIFT, " | ".join(problems), None, cases) if problems else (IN_SYNC, None, None, cases)
 
 
@@ -264,7 +266,7 @@ def run(module, client=None):
             returned[tenant]["error_kind"] = kind
         report["tenants"][tenant] = dict(returned[tenant], ok=outcome == IN_SYNC,
                                          problems=[reason] if outcome == COULD_NOT_CHECK else [
-                                             "%s %s: %s" % (p, a, f) for p, a, f, _ in cases if f],
+                                             "%s %s: %s" % (c[0], c[1], c[2]) for c in cases if c[2]],
                                          cases=[{"profile": p, "aspect": a, "failure": f, "error": e}
                                                 for p, a, f, e in cases],
                                          orphans=((entry.get("result") or {}).get("orphans") or []))

@@ -132,7 +132,7 @@ def test_limit_reports_and_exits_with_the_limited_tenants(fleet, tmp_path):
             proc = fleet.run(playbook(name), folder, "-l", limit)
             assert os.path.exists(folder / "reports" / "drift" / "drift-report.json"), \
                 "%s -l %s wrote no report (exit %d):\n%s" % (name, limit, proc.returncode, proc.output[-3000:])
-            data, junit, _ = reports(folder / "reports")
+            data, junit, _summary = reports(folder / "reports")
             assert (proc.returncode, outcomes(data)) == (code, {limit: outcome}), proc.output[-3000:]
             assert set(junit_outcomes(junit)) == {limit}
 
@@ -182,7 +182,7 @@ def test_no_vault_token_is_could_not_check(fleet, tmp_path):
 
 def files_under(folder):
     found = {}
-    for base, _, names in os.walk(str(folder)):
+    for base, _dirs, names in os.walk(str(folder)):
         for name in names:
             path = os.path.join(base, name)
             found[path] = os.stat(path).st_mtime_ns
@@ -224,7 +224,7 @@ def test_limit_and_default_reports_dir_for_converge_and_drift_check(fleet, tmp_p
     with open(work / "reports" / "handoff" / "contoso.json", encoding="utf-8") as handle:
         assert json.load(handle)["psa"] == "autotask"
     proc = fleet.run("msp.psa.drift_check", tmp_path, "-l", "contoso", cwd=work, reports=False, env=env)
-    data, _, _ = reports(work / "reports")
+    data, _junit, _summary = reports(work / "reports")
     assert (proc.returncode, outcomes(data)) == (IN_SYNC, {"contoso": "in_sync"}), proc.output[-3000:]
     assert files_under(collection) == before, "written inside the collection: %s" % sorted(
         set(files_under(collection)) - set(before))

@@ -9,8 +9,8 @@ CHECKED = {"changed": False, "users": [{"name": "a", "state": "ok"}], "orphans":
 def test_checked_failed_skipped_and_missing():
     hostvars = {
         "north": {"psa": "autotask", "msp_psa_check": CHECKED},
-        "south": {"psa": "autotask", "msp_psa_check": {"failed": True, "msg": "Autotask rejected the secret",
-                                                         "error_kind": "credentials"}},
+        "south": {"psa": "autotask", "msp_psa_check": {
+            "failed": True, "msg": "Autotask rejected the secret", "error_kind": "credentials"}},
         "east": {"psa": "connectwise", "msp_psa_check": {"skipped": True, "skip_reason": "Conditional result was False"}},
         "west": {"psa": "connectwise"},
     }

@@ -65,15 +65,15 @@ def test_three_outcomes_are_kept_apart(tmp_path, capsys):
 
 
 def test_outcome_and_exit_code_of_the_fleet(tmp_path, capsys):
-    _, result, data, _, summary = report(tmp_path, {"north": IN_SYNC}, capsys)
+    _rc, result, data, _junit, summary = report(tmp_path, {"north": IN_SYNC}, capsys)
     assert (result["outcome"], result["exit_code"], result["drift"]) == ("in_sync", 0, False)
     assert summary.splitlines()[-1] == "outcome: in_sync (exit 0): 1 in sync, 0 drift, 0 could not check"
-    _, result, data, _, _ = report(tmp_path, {"north": IN_SYNC, "south": DRIFT}, capsys, fail_on_drift=False)
+    _rc, result, data, _junit, _summary = report(tmp_path, {"north": IN_SYNC, "south": DRIFT}, capsys, fail_on_drift=False)
     assert (result["outcome"], result["exit_code"], result["drift"], data["drift"]) == ("drift", 2, True, True)
 
 
 def test_could_not_check_alone_fails_as_could_not_check_not_as_drift(tmp_path, capsys):
-    rc, result, data, _, _ = report(tmp_path, {"north": IN_SYNC, "east": UNREACHABLE}, capsys)
+    rc, result, data, _junit, _summary = report(tmp_path, {"north": IN_SYNC, "east": UNREACHABLE}, capsys)
     assert rc == 1 and result["failed"]
     assert result["error_kind"] == "could_not_check", result
     assert "could not be checked" in result["msg"] and "east" in result["msg"] and "Drift" not in result["msg"]
@@ -81,14 +81,14 @@ def test_could_not_check_alone_fails_as_could_not_check_not_as_drift(tmp_path, c
 
 
 def test_drift_fails_as_drift(tmp_path, capsys):
-    rc, result, _, _, _ = report(tmp_path, {"north": IN_SYNC, "south": DRIFT}, capsys)
+    rc, result, _data, _junit, _summary = report(tmp_path, {"north": IN_SYNC, "south": DRIFT}, capsys)
     assert rc == 1 and result["error_kind"] == "drift" and "south" in result["msg"]
 
 
 @pytest.mark.parametrize("entry", [None, {}, {"psa": "autotask"}, {"psa": "autotask", "result": None}],
                          ids=["none", "empty", "no-result", "null-result"])
 def test_a_tenant_without_a_result_is_never_in_sync(tmp_path, capsys, entry):
-    _, result, data, junit, _ = report(tmp_path, {"north": entry}, capsys, fail_on_drift=False)
+    _rc, result, data, junit, _summary = report(tmp_path, {"north": entry}, capsys, fail_on_drift=False)
     assert data["tenants"]["north"]["ok"] is False, data["tenants"]["north"]
     assert data["tenants"]["north"]["outcome"] == "could_not_check", data["tenants"]["north"]
     assert data["tenants"]["north"]["reason"]
@@ -100,7 +100,7 @@ def test_a_member_the_check_would_create_is_drift(tmp_path, capsys):
     drift entry: it is missing from the PSA, not in sync."""
     created = user("sync365", "created", [{"field": "exists", "want": True, "have": False, "fix": "api"}],
                    identifier="S365", changed=True)
-    _, _, data, junit, _ = report(tmp_path, {"lake": {"psa": "connectwise", "result": {
+    _rc, _result, data, junit, _summary = report(tmp_path, {"lake": {"psa": "connectwise", "result": {
         "users": [created], "orphans": []}}}, capsys, fail_on_drift=False)
     assert data["tenants"]["lake"]["ok"] is False, data["tenants"]["lake"]
     assert data["tenants"]["lake"]["outcome"] == "drift"
@@ -112,7 +112,7 @@ def test_every_drift_entry_counts_whatever_its_fix(tmp_path, capsys):
     entries = [{"field": "stored_credential", "want": "present", "have": "missing", "fix": "store"},
                {"field": "registration", "want": "confirmed", "have": "pending", "fix": "vendor"},
                {"field": "security_level", "want": "API User (system)", "have": "?", "fix": "ui", "ui_path": "Admin > X"}]
-    _, _, data, _, summary = report(tmp_path, {"north": {"psa": "autotask", "result": {
+    _rc, _result, data, _junit, summary = report(tmp_path, {"north": {"psa": "autotask", "result": {
         "users": [user("wise_sync", "drift", entries)], "orphans": []}}}, capsys, fail_on_drift=False)
     assert data["tenants"]["north"]["outcome"] == "drift"
     for text in ("stored_credential", "registration", "fix: store", "fix: vendor", "fix: UI: Admin > X"):
@@ -120,7 +120,7 @@ def test_every_drift_entry_counts_whatever_its_fix(tmp_path, capsys):
 
 
 def test_a_user_in_state_drift_without_entries_is_drift(tmp_path, capsys):
-    _, _, data, _, _ = report(tmp_path, {"north": {"psa": "autotask", "result": {
+    _rc, _result, data, _junit, _summary = report(tmp_path, {"north": {"psa": "autotask", "result": {
         "users": [user("wise_sync", "drift")], "orphans": []}}}, capsys, fail_on_drift=False)
     assert data["tenants"]["north"]["ok"] is False, data["tenants"]["north"]
     assert data["tenants"]["north"]["outcome"] == "drift"
@@ -129,7 +129,7 @@ def test_a_user_in_state_drift_without_entries_is_drift(tmp_path, capsys):
 def test_a_shared_role_missing_permission_levels_is_drift(tmp_path, capsys):
     role = {"name": "Sync 365", "state": "drift", "manual_steps": [], "permissions_missing": [
         {"module": "Finance", "function": "Agreements", "level": "add", "want": "All", "have": "None"}]}
-    _, _, data, junit, summary = report(tmp_path, {"lake": {"psa": "connectwise", "result": {
+    _rc, _result, data, junit, summary = report(tmp_path, {"lake": {"psa": "connectwise", "result": {
         "users": [user("sync365", identifier="S365")], "orphans": [], "shared": [role]}}}, capsys,
         fail_on_drift=False)
     assert data["tenants"]["lake"]["ok"] is False, data["tenants"]["lake"]
@@ -144,14 +144,14 @@ def test_a_role_whose_levels_a_member_reports_is_reported_once(tmp_path, capsys)
     member = user("sync365", "drift", [{"field": "role_permissions", "want": "the 1 levels the vendor needs",
                                         "have": "1 missing", "fix": "ui", "ui_path": "System > Security Roles"}],
                   identifier="S365")
-    _, _, data, _, _ = report(tmp_path, {"lake": {"psa": "connectwise", "result": {
+    _rc, _result, data, _junit, _summary = report(tmp_path, {"lake": {"psa": "connectwise", "result": {
         "users": [member], "orphans": [], "shared": [role]}}}, capsys, fail_on_drift=False)
     failed = [(c["profile"], c["aspect"]) for c in data["tenants"]["lake"]["cases"] if c["failure"]]
     assert failed == [("sync365", "fields")]
 
 
 def test_active_orphans_are_drift(tmp_path, capsys):
-    _, _, data, _, _ = report(tmp_path, {"north": {"psa": "autotask", "result": {
+    _rc, _result, data, _junit, _summary = report(tmp_path, {"north": {"psa": "autotask", "result": {
         "users": [user("wise_sync")], "orphans": [{"username": "old@t.example", "active": True}]}}}, capsys,
         fail_on_drift=False)
     assert data["tenants"]["north"]["outcome"] == "drift"
