@@ -547,8 +547,8 @@ def _register_http(params, store, vendor_client, record, data, meta, fp, result,
         body = vendor_client.body(kind, data, params.get("values") or {})
     integration_id = data.get(id_key) or meta.get(key + "_id")
     if data.get(fp_key) == fp and integration_id:  # another run registered it while we waited
-        _release(store, path, claim_key, owner, mirror_={key: "registered", key + "_fingerprint": fp,
-                                                        key + "_id": integration_id})
+        _release(store, path, claim_key, owner,
+                 mirror_={key: "registered", key + "_fingerprint": fp, key + "_id": integration_id})
         result.update(registration="registered", vendor_id=integration_id)
         return result
     try:

@@ -20,7 +20,7 @@ description:
     before the admin's UI step, so the steps say "paste the secret from <path>". With O(generate=false), and
     always for ConnectWise (whose keys only the UI makes), it returns the step that says where to store it.
   - Adopt, never overwrite. For an API user that already exists in the PSA (O(user_exists)) but has no credential
-    in the store, nothing is generated: the state is C(unknown_secret) (recorded in the store) and the step offers
+    in the store, nothing is generated. The state is C(unknown_secret) (recorded in the store) and the step offers
     the two safe paths, (a) store the secret the vendor tool uses today (then C(adopted); the next run verifies it
     where a login is possible) or (b) rotate (O(rotate)), whose new value stays C(pending) until it is set in the PSA
     and verified; only then does it become current.

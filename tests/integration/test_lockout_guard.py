@@ -5,10 +5,13 @@ Autotask: a custom-integration API user (the one kind the PSA lets us log in as,
 ConnectWise: an API member's key pair (connectwise_api_key)."""
 import json
 
+import pytest
 import requests
 import yaml
 
-from .test_adopt_existing import all_results, bao, converge, fleet, kv, read, reports, seed_fleet  # noqa: F401
+from psa_sandbox.openbao import OpenBao
+
+from .test_adopt_existing import all_results, converge, fleet, kv, read, reports, seed_fleet
 
 CUSTOM = {"inhouse": {"username": "inhouse01", "first_name": "In-house", "last_name": "Reporting",
                       "secret": "InHouseRightSecret2026ab", "code": "INHOUSECUSTOMTRACKING000001"}}
@@ -18,12 +21,18 @@ PROFILE = {"display_name": "In-house reporting", "autotask": {
     "registration": {"ui_path": "Reporting tool > Settings", "steps": ["Secret: the value stored at {secret_ref}."]}}}
 
 
+@pytest.fixture(scope="module")
+def bao():
+    with OpenBao() as server:
+        yield server
+
+
 def logins(sandbox, since, who):
     log = requests.get(sandbox.url + "/_sandbox/requests", params={"since": since}, timeout=10).json()["requests"]
     return [r for r in log if (r.get("who") or "").lower() == who.lower()]
 
 
-def test_a_wrong_stored_credential_is_tried_once_across_three_runs(sandbox, bao, tmp_path):  # noqa: F811
+def test_a_wrong_stored_credential_is_tried_once_across_three_runs(sandbox, bao, tmp_path):
     seed, hosts, secrets = fleet("lock", n=2, custom=CUSTOM)
     seed_fleet(sandbox, seed)
     at, cw = "lock00", "lock01"

@@ -75,8 +75,8 @@ def test_two_overlapping_registrations_leave_one(sandbox, bao, stored, tmp_path)
     assert len(integrations) == 1, integrations
     assert metadata(client, path)["registration_jumpcloud_id"] == integrations[0]["id"]
     assert sorted(r.get("vendor_action", "none") for r in results) == ["create", "none"], results
-    print("overlap: run a %s, run b %s; 1 registration" % tuple(r.get("vendor_action", "waited, found it")
-                                                             for r in results))
+    actions = tuple(r.get("vendor_action", "waited, found it") for r in results)
+    print("overlap: run a %s, run b %s; 1 registration" % actions)
 
 
 def test_a_lost_response_is_found_by_its_natural_key(sandbox, bao, stored, tmp_path):

@@ -135,7 +135,7 @@ def test_a_failed_login_is_recorded_and_not_repeated(logins):
     fp = current_fingerprint("autotask", fake.data(PATH))
     assert fake.data(PATH)["_login_failed_fingerprint"] == fp and fake.meta(PATH)["login_failed_fingerprint"] == fp
     assert "Fix the secret of custom01@t1.example" in text(first)
-    for _ in range(2):
+    for dummy in range(2):
         fake.writes = []
         later = run(fake, metadata=CUSTOM, login=LOGIN)
         assert later["login"]["attempted"] is False and later["login"]["outcome"] == "not_retried"
