@@ -27,9 +27,12 @@ def bao():
         yield server
 
 
+def requests_since(sandbox, since):
+    return requests.get(sandbox.url + "/_sandbox/requests", params={"since": since}, timeout=10).json()["requests"]
+
+
 def logins(sandbox, since, who):
-    log = requests.get(sandbox.url + "/_sandbox/requests", params={"since": since}, timeout=10).json()["requests"]
-    return [r for r in log if (r.get("who") or "").lower() == who.lower()]
+    return [r for r in requests_since(sandbox, since) if (r.get("who") or "").lower() == who.lower()]
 
 
 def test_a_wrong_stored_credential_is_tried_once_across_three_runs(sandbox, bao, tmp_path):
@@ -90,3 +93,24 @@ def test_a_wrong_stored_credential_is_tried_once_across_three_runs(sandbox, bao,
         assert "login_failed_at" not in meta and "_login_failed_fingerprint" not in data and meta["login_ok_fingerprint"]
     print("lockout guard: runs %s s; Autotask logins 1 (401) over 3 runs, ConnectWise 1 (401); fixed run %.1f s"
           % ([round(r.seconds, 1) for r in runs], fixed.seconds))
+
+
+def test_a_login_whose_answer_is_lost_is_not_sent_again(sandbox):
+    """At most one login attempt per user per run: a login request that may have reached Autotask (the
+    connection dropped before the answer) is not re-sent, since a re-sent refused secret counts twice."""
+    from ansible_collections.msp.psa.plugins.module_utils._autotask_user import credential_check
+    from ansible_collections.msp.psa.plugins.module_utils._http import HTTPClient, PSAError
+    from .seed import READER
+    zone = requests.get(sandbox.url + "/atservicesrest/v1.0/zoneInformation", params={"user": READER["username"]},
+                        timeout=5).json()["url"]
+    mark = requests.get(sandbox.url + "/_sandbox/requests", timeout=5).json()["last"]
+    requests.patch(sandbox.url + "/_sandbox/settings", json={"faults": {"drop_rate": 1.0}}, timeout=5).raise_for_status()
+    try:
+        with pytest.raises(PSAError) as err:
+            credential_check(lambda: HTTPClient(timeout=5, backoff=0), {
+                "username": READER["username"], "custom_integration": True, "api_user_secret": "WrongSecret0000000000001",
+                "api_user_integration_code": READER["code"]}, zone)
+    finally:
+        requests.patch(sandbox.url + "/_sandbox/settings", json={"faults": {"drop_rate": 0.0}}, timeout=5)
+    sent = [r for r in requests_since(sandbox, mark) if "ThresholdInformation" in r["path"]]
+    assert err.value.kind == "outcome_unknown" and len(sent) == 1, sent
