@@ -50,7 +50,7 @@ def test_a_wrong_stored_credential_is_tried_once_across_three_runs(sandbox, bao,
         "public_key": "WrongPub0000001", "private_key": "WrongPrivateKey000001"})
     at_user = "inhouse01@%s.example" % at
     mark = requests.get(sandbox.url + "/_sandbox/requests", timeout=5).json()["last"]
-    extra = {"api_user_profiles_dirs": [str(profiles_dir)]}
+    extra = {"vendor_profiles_dirs": [str(profiles_dir)]}  # the documented inventory variable
 
     runs = [converge(sandbox, bao, tmp_path, hosts, "run%d" % n, **extra) for n in range(3)]
     at_logins = logins(sandbox, mark, at_user)
