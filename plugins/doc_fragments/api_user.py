@@ -338,7 +338,7 @@ options:
 options:
   secret_store:
     description:
-      - When given, each declared user's stored credential (at its C(secret_store_path)) is checked too, read-only:
+      - When given, each declared user's stored credential (at its C(secret_store_path)) is checked too (read-only) for these problems,
         missing or unknown to the store, a rotation waiting for a step or overdue (O(max_credential_age_days)),
         the vendor registration of its profile not confirmed for the current credential, and (ConnectWise,
         O(verify_api_keys)) whether the stored key pair authenticates as its member. Each finding is a C(drift)
