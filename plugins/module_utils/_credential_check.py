@@ -16,7 +16,7 @@ from ansible_collections.msp.psa.plugins.module_utils._credential import assess
 from ansible_collections.msp.psa.plugins.module_utils._http import PSAError
 
 CHECK_SPEC = dict(
-    secret_store=dict(type="dict", options=dict(
+    secret_store=dict(type="dict", no_log=False, options=dict(
         vault_url=dict(type="str", required=True),
         vault_token=dict(type="str", required=True, no_log=True),
         vault_mount=dict(type="str", default="secret"),

@@ -258,6 +258,9 @@ options:
           notes:
             description: As O(msp.psa.connectwise_api_member#module:notes).
             type: str
+          secret_store_path:
+            description: As O(msp.psa.connectwise_api_member#module:secret_store_path).
+            type: str
           state:
             description: As O(msp.psa.connectwise_api_member#module:state).
             type: str
