@@ -52,7 +52,8 @@ def say(text=""):
 
 
 class Demo:
-    def __init__(self, sandbox, bao, reports=REPORTS):
+    def __init__(self, sandbox, bao, reports=REPORTS, seed=None):
+        self.seed = seed or {}
         self.sandbox = sandbox
         self.bao = bao
         self.reports = reports
@@ -119,9 +120,25 @@ class Demo:
             for s in report.get("manual_steps") or []:
                 say("              manual step: [%s] %s" % (s["system"], s["title"]))
 
+    def password_manager(self, tenant, username):
+        """What the MSP's password manager holds for an API user set up before the collection: the demo's seed."""
+        local = username.split("@")[0]
+        for db in self.seed["autotask"]["databases"]:
+            if db["name"] == tenant:
+                return [r["secret"] for r in db["resources"] if r["userName"] == local][0]
+
     def admin_does_the_steps(self):
         url = self.sandbox.url
         for tenant in ("northwind", "contoso"):
+            for step in self.handoff(tenant)["manual_steps"]:
+                if not step["title"].startswith("Adopt the existing API user"):
+                    continue
+                username = step["title"].split("Adopt the existing API user ")[1].split(":")[0]
+                path = step["values"]["path"].split("/", 1)[1]
+                self.vault.secrets.kv.v2.patch(path=path, mount_point="secret",
+                                               secret={"secret": self.password_manager(tenant, username)})
+                say("   Secret store %-5s adopted %s: its existing secret stored at %s (path a; nothing rotated)" % (
+                    tenant, username, step["values"]["path"]))
             for user in self.handoff(tenant)["result"]["users"]:
                 if user["state"] != "missing":
                     continue
@@ -205,7 +222,7 @@ def main():
     os.makedirs(REPORTS, exist_ok=True)
     say("== msp.psa demo: integration API users across three tenants, on the PSA sandbox")
     with SandboxServer(load_seed_file(DEFAULT_SEED)) as sandbox, OpenBao() as bao:
-        demo = Demo(sandbox, bao)
+        demo = Demo(sandbox, bao, seed=load_seed_file(DEFAULT_SEED))
         say("\n1. Sandbox on %s (Autotask: northwind, contoso; ConnectWise: lakeside); OpenBao on %s" % (
             sandbox.url, bao.url))
         demo.store_collection_credentials()

@@ -209,6 +209,19 @@ CW_CONNECTION = ("connectwise_company", "connectwise_public_key", "connectwise_p
                  "connectwise_site", "connectwise_base_url")
 
 
+def connectwise_security_roles(profiles, members):
+    """The security roles the declared members use, each with its vendor's permission levels (a profile's
+    ``role_permissions``), once per role name: what msp.psa.connectwise_api_members plans with the members."""
+    roles, seen = [], set()
+    for member in members:
+        name = member.get("security_role")
+        perms = ((profiles.get(member.get("profile")) or {}).get("connectwise") or {}).get("role_permissions")
+        if name and perms is not None and name.lower() not in seen:
+            seen.add(name.lower())
+            roles.append({"name": name, "permissions": perms})
+    return roles
+
+
 def fleet_tenants(hostvars, hosts, profiles):
     """Every tenant's connection and declarations, for msp.psa.fleet_drift_check (one task for the fleet)."""
     out = []
@@ -225,7 +238,9 @@ def fleet_tenants(hostvars, hosts, profiles):
         elif psa == "connectwise":
             entry.update((k, hv.get(k)) for k in CW_CONNECTION if hv.get(k))
             entry["members"] = connectwise_members(profiles, tenant)
+            entry["security_roles"] = connectwise_security_roles(profiles, entry["members"])
             entry["own_identifier"] = hv.get("connectwise_own_identifier")
+            entry["ignore_identifiers"] = hv.get("ignore_usernames") or []
         else:
             raise AnsibleFilterError("tenant %s: psa must be autotask or connectwise, not %r" % (host, psa))
         out.append(entry)
@@ -235,5 +250,5 @@ def fleet_tenants(hostvars, hosts, profiles):
 class FilterModule(object):
     def filters(self):
         return {"autotask_users": autotask_users, "connectwise_members": connectwise_members,
-                "credential_path": store_path, "tenant_results": tenant_results, "fleet_tenants": fleet_tenants,
+                "connectwise_security_roles": connectwise_security_roles, "credential_path": store_path, "tenant_results": tenant_results, "fleet_tenants": fleet_tenants,
                 "tenant_name": tenant_name, "validate_declaration": validate_declaration}

@@ -23,6 +23,7 @@ author:
   - msp.psa maintainers (@msp-psa)
 extends_documentation_fragment:
   - msp.psa.attributes
+  - msp.psa.api_user.CREDENTIAL_CHECK
 attributes:
   check_mode:
     support: full
@@ -274,6 +275,53 @@ options:
       own_identifier:
         description: As O(msp.psa.connectwise_api_members#module:own_identifier) (ConnectWise tenants).
         type: str
+      ignore_identifiers:
+        description: As O(msp.psa.connectwise_api_members#module:ignore_identifiers) (ConnectWise tenants).
+        type: list
+        elements: str
+        default: []
+      security_roles:
+        description: As O(msp.psa.connectwise_api_members#module:security_roles) (ConnectWise tenants).
+        type: list
+        elements: dict
+        suboptions:
+          name:
+            description: As O(msp.psa.connectwise_api_members#module:security_roles[].name).
+            type: str
+            required: true
+          permissions:
+            description: As O(msp.psa.connectwise_api_members#module:security_roles[].permissions).
+            type: list
+            elements: dict
+            suboptions:
+              module:
+                description: Module name as the UI shows it.
+                type: str
+                required: true
+              function:
+                description: Module function.
+                type: str
+                required: true
+              add:
+                description: Add level.
+                type: str
+                choices: [None, My, All]
+              edit:
+                description: Edit level.
+                type: str
+                choices: [None, My, All]
+              delete:
+                description: Delete level.
+                type: str
+                choices: [None, My, All]
+              inquire:
+                description: Inquire level.
+                type: str
+                choices: [None, My, All]
+              custom_items:
+                description: Table Setup items the role must allow.
+                type: list
+                elements: str
   workers:
     description: Tenants checked in parallel.
     type: int
@@ -320,12 +368,13 @@ from ansible_collections.msp.psa.plugins.module_utils._autotask_user import (
     USER_MUTUALLY_EXCLUSIVE, USER_REQUIRED_TOGETHER, USER_SPEC, provider_for as autotask_provider)
 from ansible_collections.msp.psa.plugins.module_utils._connectwise import AUTH_SPEC as CW_SPEC, ConnectWiseClient
 from ansible_collections.msp.psa.plugins.module_utils._connectwise_member import (
-    MEMBER_SPEC, provider_for as connectwise_provider)
+    MEMBER_SPEC, ROLE_SPEC, provider_for as connectwise_provider)
+from ansible_collections.msp.psa.plugins.module_utils._credential_check import CHECK_SPEC, CredentialCheck
 from ansible_collections.msp.psa.plugins.module_utils._engine import converge
 from ansible_collections.msp.psa.plugins.module_utils._http import PSAError
 from ansible_collections.msp.psa.plugins.module_utils._module import optional, run_module
 
-FLEET_WIDE = ("timeout", "validate_certs")  # top-level options, the same for every tenant
+FLEET_WIDE = ("timeout", "validate_certs") + tuple(CHECK_SPEC)  # top-level options, the same for every tenant
 AT_REQUIRED = [k for k, v in AT_SPEC.items() if v.get("required")]
 CW_REQUIRED = [k for k, v in CW_SPEC.items() if v.get("required")]
 
@@ -345,6 +394,8 @@ def tenant_options():
         members=dict(type="list", elements="dict", default=[], options=dict(MEMBER_SPEC, profile=dict(type="str"))),
         ignore_usernames=dict(type="list", elements="str", default=[]),
         own_identifier=dict(type="str"),
+        ignore_identifiers=dict(type="list", elements="str", default=[]),
+        security_roles=ROLE_SPEC,
     )
     return options
 
@@ -366,6 +417,7 @@ def check(tenant):
         else:
             client = ConnectWiseClient.from_params(tenant, check_mode=True)
             provider, declared = connectwise_provider(tenant, client), tenant["members"]
+        provider.inspector = CredentialCheck.from_params(tenant, tenant["psa"])
         result = converge(provider, declared, True, False, tenant=tenant["name"])
         keep = dict((k, result.get(k)) for k in ("users", "orphans", "summary"))
         return {"psa": tenant["psa"], "result": keep}, client.http.requests_sent
@@ -385,7 +437,7 @@ def run(module, client=None):
 
 
 def main():
-    run_module([SPEC], run)
+    run_module([SPEC, CHECK_SPEC], run)
 
 
 if __name__ == "__main__":
