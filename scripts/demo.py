@@ -53,7 +53,7 @@ def say(text=""):
 
 class Demo:
     def __init__(self, sandbox, bao, reports=REPORTS, seed=None):
-        self.seed = seed or {}
+        self.seed = seed if seed is not None else load_seed_file(DEFAULT_SEED)
         self.sandbox = sandbox
         self.bao = bao
         self.reports = reports
@@ -222,7 +222,7 @@ def main():
     os.makedirs(REPORTS, exist_ok=True)
     say("== msp.psa demo: integration API users across three tenants, on the PSA sandbox")
     with SandboxServer(load_seed_file(DEFAULT_SEED)) as sandbox, OpenBao() as bao:
-        demo = Demo(sandbox, bao, seed=load_seed_file(DEFAULT_SEED))
+        demo = Demo(sandbox, bao)
         say("\n1. Sandbox on %s (Autotask: northwind, contoso; ConnectWise: lakeside); OpenBao on %s" % (
             sandbox.url, bao.url))
         demo.store_collection_credentials()
