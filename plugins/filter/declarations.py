@@ -250,5 +250,6 @@ def fleet_tenants(hostvars, hosts, profiles):
 class FilterModule(object):
     def filters(self):
         return {"autotask_users": autotask_users, "connectwise_members": connectwise_members,
-                "connectwise_security_roles": connectwise_security_roles, "credential_path": store_path, "tenant_results": tenant_results, "fleet_tenants": fleet_tenants,
+                "connectwise_security_roles": connectwise_security_roles, "credential_path": store_path,
+                "tenant_results": tenant_results, "fleet_tenants": fleet_tenants,
                 "tenant_name": tenant_name, "validate_declaration": validate_declaration}
