@@ -2,9 +2,7 @@
 a ConnectWise tenant whose role lost levels and whose member has no working key is red, not ok; an Autotask
 integration user deactivated in the PSA is red and converge reactivates it."""
 import json
-import os
 
-import pytest
 import requests
 
 from .test_drift_outcomes import DRIFT, IN_SYNC, fleet, playbook, reports  # noqa: F401  pylint: disable=unused-import
