@@ -33,11 +33,27 @@ def parse_args(argv=None):
     a.add_argument("--strict-operators", action="store_true")
     a.add_argument("--writable-security-level", action="store_true")
     a.add_argument("--advertise-v2", action="store_true")
+    a.add_argument("--ticket-required", action="append", default=[], metavar="[DATABASE=]FIELD[,FIELD]",
+                   help="Ticket fields (queueID, billingCodeID) a database requires on create; repeatable; "
+                        "without DATABASE= for every database (default: neither, see docs/sandbox.md)")
     c = p.add_argument_group("ConnectWise switches")
     c.add_argument("--cw-per-minute-limit", type=int, default=1000)
     c.add_argument("--cw-optional-client-id", action="store_true")
     c.add_argument("--settings", help="JSON settings merged last, e.g. '{\"faults\": {\"latency_ms\": 50}}'")
     return p.parse_args(argv)
+
+
+def ticket_required(values):
+    """--ticket-required [DATABASE=]FIELD[,FIELD] ... -> {database or "*": [fields]}."""
+    out = {}
+    for value in values:
+        db, _, fields = value.rpartition("=")
+        names = [f.strip() for f in fields.split(",") if f.strip()]
+        unknown = [f for f in names if f not in ("queueID", "billingCodeID")]
+        if unknown:
+            raise SystemExit("--ticket-required: unknown field(s) %s (queueID, billingCodeID)" % ", ".join(unknown))
+        out.setdefault(db.lower() or "*", []).extend(names)
+    return out
 
 
 def settings_from(args):
@@ -48,7 +64,8 @@ def settings_from(args):
                      "lockout_threshold": args.lockout_threshold, "auth_failure": args.auth_failure,
                      "permission_denied_status": args.permission_denied_status, "not_found": args.not_found,
                      "strict_operators": args.strict_operators,
-                     "writable_security_level": args.writable_security_level, "advertise_v2": args.advertise_v2},
+                     "writable_security_level": args.writable_security_level, "advertise_v2": args.advertise_v2,
+                     "ticket_required_fields": ticket_required(args.ticket_required)},
         "connectwise": {"per_minute_limit": args.cw_per_minute_limit,
                         "require_client_id": not args.cw_optional_client_id},
     }

@@ -25,6 +25,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import datetime
 import hashlib
 
 from ansible_collections.msp.psa.plugins.module_utils._http import PSAError
@@ -117,3 +118,67 @@ def fit_text(text, limit):
 def pick(rows):
     """The ticket to keep when several match (duplicates from before): the oldest."""
     return sorted(rows, key=lambda r: r.get("id") or 0)[0] if rows else None
+
+
+# -- Autotask ticket fields a tenant declares (issue 14) ---------------------------------------------
+# module option -> Ticket field; each is declared by id or by label, else the picklist's default is sent
+AUTOTASK_TICKET_CHOICES = (("queue", "queueID"), ("ticket_category", "ticketCategory"),
+                           ("billing_code", "billingCodeID"), ("issue_type", "issueType"))
+DEFAULT_DUE_IN_HOURS = 72
+AUTOTASK_TICKET_OPTIONS = dict(
+    due_in_hours=dict(type="int", default=DEFAULT_DUE_IN_HOURS),
+    queue=dict(type="str", aliases=["queue_id"]),
+    ticket_category=dict(type="str"),
+    billing_code=dict(type="str"),
+    issue_type=dict(type="str"),
+    assigned_resource_id=dict(type="int"),
+    assigned_resource_role_id=dict(type="int"),
+)
+AUTOTASK_TICKET_TOGETHER = [["assigned_resource_id", "assigned_resource_role_id"]]
+
+
+def due_date_time(hours, now=None):
+    """``dueDateTime`` for a new ticket: ``hours`` from now, UTC, in the API's format."""
+    if hours is None or hours < 0:
+        raise PSAError("due_in_hours must be 0 or more (got %s)." % hours, kind="invalid_input",
+                       fix="Set due_in_hours (api_user_handoff_due_in_hours) to the hours a ticket is due in.")
+    now = now or datetime.datetime.now(datetime.timezone.utc)
+    return (now + datetime.timedelta(hours=hours)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _options(field):
+    values = field.get("picklistValues") or []
+    return ", ".join("%s (%s)" % (v.get("label"), v.get("value")) for v in values if v.get("isActive", True)) or "none"
+
+
+def choose(fields, field_name, declared, option):
+    """The value to send for one Ticket picklist field: the declared id or label, else the picklist's default
+    (``isDefaultValue``), else None. A declared value the database does not have, or a required field with
+    neither, fails naming the option and what the database offers."""
+    meta = next((f for f in fields if (f.get("name") or "").lower() == field_name.lower()), None)
+    if declared not in (None, ""):
+        if meta is None or not meta.get("isPickList"):
+            text = str(declared).strip()
+            if text.lstrip("-").isdigit():
+                return int(text)
+            raise PSAError("%s %r: this Autotask database offers no picklist for Ticket.%s, so give an id." % (
+                option, declared, field_name), kind="invalid_input", fix="Set %s to the numeric id." % option)
+        text = str(declared).strip()
+        for value in meta.get("picklistValues") or []:
+            if str(value.get("value")) == text or str(value.get("label") or "").lower() == text.lower():
+                raw = str(value.get("value"))
+                return int(raw) if raw.lstrip("-").isdigit() else raw
+        raise PSAError("%s %r is not a Ticket %s of this Autotask database; it has: %s." % (
+            option, declared, field_name, _options(meta)), kind="invalid_input",
+            fix="Set %s (per tenant) to one of those labels or ids." % option)
+    if meta is None:
+        return None
+    default = next((v for v in meta.get("picklistValues") or [] if v.get("isDefaultValue")), None)
+    if default is not None:
+        raw = str(default.get("value"))
+        return int(raw) if raw.lstrip("-").isdigit() else raw
+    if meta.get("isRequired"):
+        raise PSAError("This Autotask database requires Ticket.%s and has no default for it; it has: %s." % (
+            field_name, _options(meta)), kind="invalid_input",
+            fix="Declare %s for this tenant (api_user_handoff_%s)." % (option, option))
+    return None

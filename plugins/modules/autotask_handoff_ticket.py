@@ -83,13 +83,42 @@ options:
     description: Autotask company the ticket is filed under (C(0) is the MSP's own company).
     type: int
     default: 0
-  queue_id:
-    description: Queue for new tickets.
-    type: int
   priority:
     description: Priority id for new tickets.
     type: int
     default: 2
+  due_in_hours:
+    description:
+      - New tickets are due this many hours after creation (C(dueDateTime), which the real API requires
+        unless the ticket category supplies it).
+    type: int
+    default: 72
+  queue:
+    description:
+      - Queue for new tickets, by label or id (C(queueID)), declared per tenant. Unset, the database's default
+        queue (its picklist's default value in C(Tickets/entityInformation/fields)) is sent, if it has one.
+      - A value the database does not have fails before the ticket is created, listing what it has.
+    type: str
+    aliases: [queue_id]
+  ticket_category:
+    description: Ticket category for new tickets, by label or id (C(ticketCategory)); unset, the picklist's default.
+    type: str
+  billing_code:
+    description:
+      - Billing code (work type) for new tickets, by label or id (C(billingCodeID)); unset, the picklist's
+        default. Some databases require it.
+    type: str
+  issue_type:
+    description: Issue type for new tickets, by label or id (C(issueType)); unset, the picklist's default if any.
+    type: str
+  assigned_resource_id:
+    description:
+      - Resource new tickets are assigned to. Autotask refuses a resource without its role, so
+        O(assigned_resource_role_id) is required with it.
+    type: int
+  assigned_resource_role_id:
+    description: Role of O(assigned_resource_id) on new tickets (required together with it).
+    type: int
 """
 
 EXAMPLES = r"""
@@ -114,8 +143,9 @@ ticket_action:
 
 from ansible_collections.msp.psa.plugins.module_utils._autotask import AUTH_SPEC, AutotaskClient
 from ansible_collections.msp.psa.plugins.module_utils._handoff import (
-    AUTOTASK_DESCRIPTION_MAX, AUTOTASK_EXTERNAL_ID_MAX, AUTOTASK_TITLE_MAX, STEP_OPTIONS, describe_steps,
-    external_key, fit_text, pick, tenant_or_fail, ticket_title)
+    AUTOTASK_DESCRIPTION_MAX, AUTOTASK_EXTERNAL_ID_MAX, AUTOTASK_TICKET_CHOICES, AUTOTASK_TICKET_OPTIONS,
+    AUTOTASK_TICKET_TOGETHER, AUTOTASK_TITLE_MAX, DEFAULT_DUE_IN_HOURS, STEP_OPTIONS, choose, describe_steps,
+    due_date_time, external_key, fit_text, pick, tenant_or_fail, ticket_title)
 from ansible_collections.msp.psa.plugins.module_utils._module import run_module
 
 COMPLETE = 5
@@ -124,14 +154,35 @@ SPEC = dict(
     tenant=dict(type="str", required=True),
     steps=dict(type="list", elements="dict", required=True, options=STEP_OPTIONS),
     company_id=dict(type="int", default=0),
-    queue_id=dict(type="int"),
     priority=dict(type="int", default=2),
+    **AUTOTASK_TICKET_OPTIONS
 )
 
 
 def find(client, external):
     return pick(client.query("Tickets", [{"op": "eq", "field": "externalID", "value": external},
                                          {"op": "noteq", "field": "status", "value": COMPLETE}]))
+
+
+def new_ticket(params, client, title, description, external):
+    """The create body: what the real API requires (dueDateTime, a resource only with its role) and the
+    tenant's queue / category / billing code / issue type, declared or the database's picklist defaults."""
+    body = {"companyID": params["company_id"], "title": title, "description": description, "status": 1,
+            "priority": params["priority"], "externalID": external,
+            "dueDateTime": due_date_time(params.get("due_in_hours", DEFAULT_DUE_IN_HOURS))}
+    # a client without field metadata (a test double) gets no picklist defaults, only what is declared
+    fields = client.fields("Tickets") if hasattr(client, "fields") else []
+    for option, field_name in AUTOTASK_TICKET_CHOICES:
+        declared = params.get(option)
+        if option == "queue" and declared in (None, ""):
+            declared = params.get("queue_id")  # the option's alias, when run() is called directly
+        value = choose(fields, field_name, declared, option)
+        if value is not None:
+            body[field_name] = value
+    if params.get("assigned_resource_id"):
+        body["assignedResourceID"] = params["assigned_resource_id"]
+        body["assignedResourceRoleID"] = params["assigned_resource_role_id"]
+    return body
 
 
 def run(params, client):
@@ -146,10 +197,7 @@ def run(params, client):
         if ticket is None and not client.check_mode:
             ticket = find(client, external)  # another run may have created it since the first look
         if ticket is None:
-            body = {"companyID": params["company_id"], "title": title, "description": description, "status": 1,
-                    "priority": params["priority"], "externalID": external}
-            if params["queue_id"]:
-                body["queueID"] = params["queue_id"]
+            body = new_ticket(params, client, title, description, external)
             created = client.create("Tickets", body)
             fresh = client.get("Tickets", created["id"]) if created.get("id") else dict(body, ticketNumber=None)
             return True, "created", fresh
@@ -171,7 +219,8 @@ def handoff(module, client):
 
 
 def main():
-    run_module([AUTH_SPEC, SPEC], handoff, client=AutotaskClient.from_params)
+    run_module([AUTH_SPEC, SPEC], handoff, client=AutotaskClient.from_params,
+               required_together=AUTOTASK_TICKET_TOGETHER)
 
 
 if __name__ == "__main__":

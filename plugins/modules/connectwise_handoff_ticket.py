@@ -85,13 +85,27 @@ options:
     type: str
     required: true
   board:
-    description: Service board for new tickets.
+    description:
+      - Service board for new tickets, by name (boards differ between companies, so declare it per tenant).
+        ConnectWise resolves the name in the company; a board it does not have fails naming the board and, as
+        ConnectWise reports them, the boards it has.
     type: str
     default: Help Desk
+  new_status:
+    description:
+      - Status of new tickets, by name; it must be a status of O(board). Unset, the board's default status.
+    type: str
   closed_status:
-    description: Status that closes the ticket.
+    description: Status that closes the ticket, by name; it must be a status of the ticket's board.
     type: str
     default: Closed (resolved)
+  note_display:
+    description:
+      - Where the notes the module adds are displayed. ConnectWise refuses a note with none of its display
+        flags; C(internal_analysis) keeps the steps off the customer-facing discussion.
+    type: str
+    choices: [internal_analysis, detail_description, resolution]
+    default: internal_analysis
 """
 
 EXAMPLES = r"""
@@ -116,6 +130,7 @@ ticket_action:
 """
 
 from ansible_collections.msp.psa.plugins.module_utils._connectwise import AUTH_SPEC, ConnectWiseClient, condition
+from ansible_collections.msp.psa.plugins.module_utils._http import PSAError
 from ansible_collections.msp.psa.plugins.module_utils._handoff import (
     CONNECTWISE_SUMMARY_MAX, CONNECTWISE_XREF_MAX, STEP_OPTIONS, TEXT_HEADER, describe_steps, external_key, pick,
     tenant_or_fail, ticket_title)
@@ -126,8 +141,33 @@ SPEC = dict(
     steps=dict(type="list", elements="dict", required=True, options=STEP_OPTIONS),
     company=dict(type="str", required=True),
     board=dict(type="str", default="Help Desk"),
+    new_status=dict(type="str"),
     closed_status=dict(type="str", default="Closed (resolved)"),
+    note_display=dict(type="str", default="internal_analysis",
+                      choices=["internal_analysis", "detail_description", "resolution"]),
 )
+NOTE_FLAGS = {"internal_analysis": "internalAnalysisFlag", "detail_description": "detailDescriptionFlag",
+              "resolution": "resolutionFlag"}
+
+
+def note_body(params, text):
+    """A ticket note ConnectWise accepts: the text and where it is displayed (one flag is required)."""
+    return {"text": text, NOTE_FLAGS[params.get("note_display") or "internal_analysis"]: True}
+
+
+def explained(exc, params, what):
+    """A 400 on a board, status or company reference, said with the names involved and the PSA's own text."""
+    fields = set((exc.details or {}).get("fields") or [])
+    names = {"board": "the service board %r" % params["board"],
+             "status": "the status %r on board %r" % (what, params["board"]),
+             "company": "the company %r" % params["company"]}
+    hit = [names[f] for f in ("company", "board", "status") if f in fields]
+    if exc.status != 400 or not hit:
+        return exc
+    return PSAError("ConnectWise company %s has no %s (boards and statuses differ between companies): %s" % (
+        params.get("connectwise_company") or "", " / ".join(hit), exc.message), kind="invalid_input", status=400,
+        details=exc.details, fix="Declare the board and statuses this company uses (api_user_handoff_board, "
+                                 "api_user_handoff_new_status, api_user_handoff_closed_status) in its inventory.")
 
 
 def find(client, external):
@@ -158,10 +198,16 @@ def run(params, client):
         if ticket is None:
             body = {"summary": summary, "initialDescription": text, "externalXRef": external,
                     "company": {"identifier": params["company"]}, "board": {"name": params["board"]}}
-            return True, "created", client.create("service/tickets", body)
+            if params.get("new_status"):
+                body["status"] = {"name": params["new_status"]}
+            try:
+                return True, "created", client.create("service/tickets", body)
+            except PSAError as exc:
+                raise explained(exc, params, params.get("new_status"))
         if current_text(client, ticket) != text:
             if not client.check_mode:
-                client.call("POST", "service/tickets/%d/notes" % ticket["id"], body={"text": text}, idempotent=False)
+                client.call("POST", "service/tickets/%d/notes" % ticket["id"], body=note_body(params, text),
+                            idempotent=False)
             if ticket.get("summary") != summary:
                 ticket = client.patch("service/tickets/%d" % ticket["id"], ticket, {"summary": summary})
             return True, "updated", ticket
@@ -169,8 +215,12 @@ def run(params, client):
             return True, "updated", client.patch("service/tickets/%d" % ticket["id"], ticket, {"summary": summary})
         return False, "none", ticket
     if ticket is not None:
-        return True, "closed", client.patch("service/tickets/%d" % ticket["id"], ticket,
-                                            {"status": {"name": params["closed_status"]}})
+        try:
+            return True, "closed", client.patch("service/tickets/%d" % ticket["id"], ticket,
+                                                {"status": {"name": params["closed_status"]}})
+        except PSAError as exc:
+            raise explained(exc, dict(params, board=(ticket.get("board") or {}).get("name") or params["board"]),
+                            params["closed_status"])
     return False, "none", None
 
 

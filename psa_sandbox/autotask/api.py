@@ -6,9 +6,16 @@ import re
 
 from flask import request
 
+from ..core import DEFAULT_SETTINGS
 from ..web import empty, jresp, json_body, latency, note
 from . import query as q
-from .entities import CHILDREN, ENTITIES, STATIC_PICKLISTS
+from .entities import CATEGORY_DUE_HOURS, CHILDREN, ENTITIES, PICKLIST_DEFAULTS, STATIC_PICKLISTS
+
+# Per-database switch (docs/sandbox.md): Ticket fields a database's configuration makes required on create,
+# {database name or "*": ["queueID", "billingCodeID"]}; off by default. Registered here so that it is settable
+# at start (--ticket-required, --settings) and at run time (PATCH /_sandbox/settings).
+DEFAULT_SETTINGS["autotask"].setdefault("ticket_required_fields", {})
+TICKET_SWITCHABLE = ("queueID", "billingCodeID")
 
 ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 ACTION_BY_METHOD = {"GET": "query", "POST": "create", "PATCH": "update", "PUT": "update", "DELETE": "delete"}
@@ -286,17 +293,53 @@ class AutotaskAPI:
             out.append({
                 "name": name, "dataType": ftype,
                 "length": ENTITY_LENGTHS.get((entity.path, name), STRING_LENGTHS.get(name, 100)) if ftype == "string" else 0,
-                "isRequired": name in entity.required, "isReadOnly": read_only,
+                "isRequired": name in entity.required or name in self.extra_required(ctx, entity),
+                "isReadOnly": read_only,
                 "isQueryable": name not in entity.not_queryable, "isReference": name in entity.references,
                 "referenceEntityType": entity.references.get(name, ""), "isPickList": picklist is not None,
                 "picklistValues": None if picklist is None else [
-                    {"value": str(k), "label": v, "isDefaultValue": False, "sortOrder": n, "parentValue": "",
+                    {"value": str(k), "label": v, "isDefaultValue": PICKLIST_DEFAULTS.get((path, name)) == k,
+                     "sortOrder": n, "parentValue": "",
                      "isActive": True, "isSystem": True} for n, (k, v) in enumerate(sorted(picklist.items(), key=lambda kv: str(kv[0])))],
                 "picklistParentValueField": "", "isSupportedWebhookField": False,
             })
         return jresp({"fields": out})
 
     # -- writes ---------------------------------------------------------------------------------
+    def ticket_required(self, ctx):
+        """The Ticket fields this database's switch makes required (queueID / billingCodeID)."""
+        switch = self.sandbox.settings.section("autotask").get("ticket_required_fields") or {}
+        if isinstance(switch, (list, tuple)):
+            switch = {"*": switch}
+        wanted = set(switch.get("*") or []) | set(switch.get(ctx.db.name.lower()) or switch.get(ctx.db.name) or [])
+        return [f for f in TICKET_SWITCHABLE if f in wanted]
+
+    def extra_required(self, ctx, entity):
+        if entity.path != "Tickets":
+            return ()
+        return ["dueDateTime"] + self.ticket_required(ctx)
+
+    def ticket_rules(self, ctx, changes, existing=None):
+        """What the real API enforces on Tickets beyond isRequired (docs/sandbox.md, issue 14):
+        dueDateTime on create unless the category supplies it, a resource only with its role, and the
+        database's own required queue / billing code. Answered 500 {"errors": [...]} like every refusal."""
+        merged = dict(existing or {}, **changes)
+        if existing is None:
+            if merged.get("dueDateTime") in (None, ""):
+                hours = CATEGORY_DUE_HOURS.get(merged.get("ticketCategory"))
+                if hours is None:
+                    raise q.QueryError("dueDateTime is required.; on record number [0].")
+                changes["dueDateTime"] = (datetime.datetime.now(datetime.timezone.utc)
+                                          + datetime.timedelta(hours=hours)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+            for name in self.ticket_required(ctx):
+                if merged.get(name) in (None, ""):
+                    raise q.QueryError("%s is required.; on record number [0]." % name)
+        pair = ("assignedResourceID", "assignedResourceRoleID")
+        if (existing is None or any(k in changes for k in pair)) and \
+                bool(merged.get(pair[0])) != bool(merged.get(pair[1])):
+            raise q.QueryError("When assigning a Resource, you must assign both a assignedResourceID and "
+                               "assignedResourceRoleID.")
+
     def validate(self, ctx, entity, body, existing=None, replace=False):
         if not isinstance(body, dict):
             raise q.QueryError("The request body must be a JSON object.")
@@ -360,6 +403,8 @@ class AutotaskAPI:
         path = entity.path.lower()
         if method == "POST":
             changes = self.validate(ctx, entity, body)
+            if entity.path == "Tickets":
+                self.ticket_rules(ctx, changes)
             if entity.parent:
                 changes[entity.parent_field] = parent_id
             self.on_create(ctx, entity, changes)
@@ -373,6 +418,9 @@ class AutotaskAPI:
             raise q.QueryError("No matching records found. The logged in Resource may not have the required "
                                "permissions to update the data.")
         changes = self.validate(ctx, entity, body, existing, replace=(method == "PUT"))
+        if entity.path == "Tickets":
+            # a PUT replaces the record: the pair is checked on the new values alone
+            self.ticket_rules(ctx, changes, existing if method == "PATCH" else {"id": existing["id"]})
         if method == "PUT":
             keep = {f: existing[f] for f in entity.read_only | {entity.parent_field} if f}
             new = {f: None for f in entity.fields}

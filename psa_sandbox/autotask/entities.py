@@ -7,6 +7,8 @@ descriptor (and therefore the conformance test) does not know about.
 """
 from dataclasses import dataclass, field
 
+from .ticket_model import TICKET_FIELDS
+
 S, I, L, D, B, T = "string", "integer", "long", "double", "boolean", "datetime"
 
 
@@ -131,13 +133,18 @@ ENTITIES = {e.path.lower(): e for e in [
         required=frozenset({"name", "isActive"}),
     ),
     Entity(
+        # Every field of the vendor TicketModel (generated: ticket_model.py); the rules the real API adds on
+        # top of isRequired (dueDateTime, the resource/role pair, per-database queue/billing code) are in
+        # api.AutotaskAPI.ticket_rules.
         path="Tickets", name="Ticket", model="TicketModel", root_verbs=("POST", "PATCH", "PUT"),
-        fields={"id": L, "companyID": I, "title": S, "description": S, "status": I, "priority": I,
-                "queueID": I, "ticketNumber": S, "createDate": T, "completedDate": T, "externalID": S,
-                "assignedResourceID": I, "ticketType": I},
-        read_only=frozenset({"id", "ticketNumber", "createDate", "completedDate"}),
+        fields=TICKET_FIELDS,
+        read_only=frozenset({"id", "ticketNumber", "createDate", "completedDate", "creatorResourceID",
+                             "creatorType", "lastActivityDate", "lastActivityPersonType", "lastActivityResourceID",
+                             "lastTrackedModificationDateTime", "impersonatorCreatorResourceID"}),
         required=frozenset({"companyID", "title", "status", "priority"}),
-        picklists=("status", "priority", "queueID", "ticketType"),
+        picklists=("status", "priority", "queueID", "ticketType", "ticketCategory", "issueType", "billingCodeID",
+                   "source"),
+        references={"assignedResourceID": "Resource", "assignedResourceRoleID": "Role"},
     ),
 ]}
 
@@ -162,7 +169,17 @@ STATIC_PICKLISTS = {
     ("tickets", "queueID"): {29682833: "Client Portal", 29683354: "Level I Support", 8: "Monitoring Alert"},
     ("tickets", "ticketType"): {1: "Service Request", 2: "Incident", 3: "Problem", 4: "Change Request",
                                 5: "Alert"},
+    ("tickets", "ticketCategory"): {2: "Standard", 3: "RMM Alert", 4: "Scheduled Maintenance"},
+    ("tickets", "issueType"): {10: "Administration", 11: "Access / Accounts", 12: "Integration"},
+    ("tickets", "billingCodeID"): {29682801: "Remote Support", 29682802: "Administration", 29682803: "Internal"},
+    ("tickets", "source"): {-1: "Insourced", 2: "Phone", 4: "Email", 8: "Web Portal", 13: "API"},
 }
+# The value the UI preselects (entityInformation/fields ``isDefaultValue``), per picklist.
+PICKLIST_DEFAULTS = {("tickets", "status"): 1, ("tickets", "priority"): 2, ("tickets", "queueID"): 29683354,
+                     ("tickets", "ticketCategory"): 2, ("tickets", "billingCodeID"): 29682802,
+                     ("tickets", "ticketType"): 1, ("tickets", "source"): 13}
+# Ticket categories whose settings supply a due date (hours from creation) when a create omits dueDateTime.
+CATEGORY_DUE_HOURS = {3: 4}
 
 
 def spec_routes():

@@ -7,7 +7,7 @@ from flask import request
 
 from ..web import jresp, json_body, latency, note
 from .conditions import ConditionError, compile_conditions
-from .store import LEVEL_FIELDS, now_iso
+from .store import LEVEL_FIELDS, Company, now_iso
 
 ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 MEMBER_REFS = {"securityRole": ("roles", "securityRole"), "defaultDepartment": ("departments", "department"),
@@ -40,6 +40,17 @@ class CWProblem(Exception):
 def invalid(resource, field, message, code="InvalidField"):
     return CWProblem(400, "InvalidObject", "%s object is invalid" % resource,
                      [{"code": code, "message": message, "resource": resource, "field": field}])
+
+
+NOTE_FLAGS = ("detailDescriptionFlag", "internalAnalysisFlag", "resolutionFlag")
+
+
+def describe_ref(value):
+    if isinstance(value, dict):
+        for key in ("name", "identifier", "id"):
+            if value.get(key) is not None:
+                return "%s %r" % (key, value[key])
+    return repr(value)
 
 
 def view(record, fields):
@@ -351,6 +362,18 @@ class ConnectWiseAPI:
         apply_member_fields(company, record, {field: value}, resource)
 
     # -- service tickets (enough for the hand-off) ------------------------------------------------
+    @staticmethod
+    def board_status(company, board, value):
+        """The status of ``board`` a reference names (first status when None), else 400 naming what exists."""
+        statuses = company.board_statuses(board)
+        if not value:
+            return statuses[0]
+        found = Company._find(statuses, value, ("name",)) if isinstance(value, dict) else None
+        if found is None:
+            raise invalid("ticket", "status", "The status %s is not a status of the board %s. Statuses: %s." % (
+                describe_ref(value), board["name"], ", ".join(s["name"] for s in statuses)))
+        return found
+
     def tickets(self, company, caller, rest):
         method = request.method
         function = ("Service Desk", "Service Tickets")
@@ -369,12 +392,24 @@ class ConnectWiseAPI:
             if not (body.get("company") or {}).get("id") and not (body.get("company") or {}).get("identifier"):
                 raise invalid("ticket", "company", "company is required.", "MissingRequiredField")
             with company.lock:
+                client = company.find_client_company(body["company"])
+                if client is None:
+                    raise invalid("ticket", "company", "The company %s was not found. Companies: %s." % (
+                        describe_ref(body["company"]), ", ".join(sorted(c["identifier"] for c in
+                                                                       company.client_companies.values()))))
+                board = company.find_board(body["board"]) if body.get("board") else \
+                    company.boards[min(company.boards)]
+                if board is None:
+                    raise invalid("ticket", "board", "The board %s was not found. Boards: %s." % (
+                        describe_ref(body["board"]), ", ".join(sorted(b["name"] for b in company.boards.values()))))
+                status = self.board_status(company, board, body.get("status"))
                 tid = company.new_id("ticket", 5000)
-                status = (body.get("status") or {}).get("name") or "New"
                 ticket = {"id": tid, "summary": body["summary"], "initialDescription": body.get("initialDescription", ""),
-                          "externalXRef": body.get("externalXRef"), "company": body["company"],
-                          "board": body.get("board") or {"id": 1, "name": "Help Desk"},
-                          "status": {"id": 1, "name": status}, "closedFlag": False, "_info": {"dateEntered": now_iso()}}
+                          "externalXRef": body.get("externalXRef"),
+                          "company": {"id": client["id"], "identifier": client["identifier"], "name": client["name"]},
+                          "board": {"id": board["id"], "name": board["name"]},
+                          "status": {"id": status["id"], "name": status["name"]},
+                          "closedFlag": status["closedStatus"], "_info": {"dateEntered": now_iso()}}
                 company.tickets[tid] = ticket
                 company.ticket_notes[tid] = []
             return self.respond(dict(ticket), 201)
@@ -388,25 +423,42 @@ class ConnectWiseAPI:
                 raise self.not_allowed()
             self.require(company, caller, function, "editLevel")
             body = self.body()
+            if not isinstance(body, dict):
+                raise invalid("serviceNote", "", "A note is a JSON object.")
+            if not any(body.get(flag) is True for flag in NOTE_FLAGS):
+                # Real ConnectWise (issue 14): a note must say where it is displayed.
+                raise invalid("serviceNote", "detailDescriptionFlag",
+                              "Please choose where to display the notes in order to save this record.",
+                              "InvalidObject")
             note_id = company.new_id("note", 1)
-            company.ticket_notes[ticket["id"]].append({"id": note_id, "text": (body or {}).get("text", ""),
-                                                      "internalAnalysisFlag": True})
-            return self.respond({"id": note_id, "text": (body or {}).get("text", "")}, 201)
+            record = {"id": note_id, "ticketId": ticket["id"], "text": body.get("text", "")}
+            record.update({flag: body.get(flag) is True for flag in NOTE_FLAGS})
+            company.ticket_notes[ticket["id"]].append(record)
+            return self.respond(dict(record), 201)
         if len(rest) != 1:
             raise self.not_found()
         if method == "GET":
             return self.respond(dict(ticket))
         if method == "PATCH":
             self.require(company, caller, function, "editLevel")
-            for op in self.body() or []:
-                if op.get("path") == "status":
-                    name = (op.get("value") or {}).get("name") or "New"
-                    ticket["status"] = {"id": 2 if name.lower().startswith("closed") else 1, "name": name}
-                    ticket["closedFlag"] = name.lower().startswith("closed")
-                elif op.get("path") == "summary":
-                    ticket["summary"] = op.get("value")
-                else:
-                    raise invalid("ticket", op.get("path"), "The path %s is not valid." % op.get("path"))
+            ops = self.body() or []
+            with company.lock:
+                updated = dict(ticket)
+                for op in ops:
+                    path = str(op.get("path") or "").lstrip("/")
+                    if path in ("status", "status/name", "status/id"):
+                        value = op.get("value")
+                        if path != "status":
+                            value = {path.split("/")[1]: value}
+                        board = company.boards.get(ticket["board"]["id"]) or {"id": 0, "name": ""}
+                        status = self.board_status(company, board, value)
+                        updated["status"] = {"id": status["id"], "name": status["name"]}
+                        updated["closedFlag"] = status["closedStatus"]
+                    elif path == "summary":
+                        updated["summary"] = op.get("value")
+                    else:
+                        raise invalid("ticket", op.get("path"), "The path %s is not valid." % op.get("path"))
+                ticket.update(updated)
             return self.respond(dict(ticket))
         raise self.not_allowed()
 

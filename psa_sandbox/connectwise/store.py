@@ -38,6 +38,11 @@ def now_iso():
     return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+# What a board without seeded statuses offers (a new ConnectWise board's defaults differ per version and are
+# renamed by most MSPs: the collection resolves statuses by name, per company).
+DEFAULT_BOARD_STATUSES = ("New", "In Progress", "Waiting Customer", "Closed (resolved)")
+
+
 def generate_key(length=16):
     return "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(length))
 
@@ -63,7 +68,38 @@ class Company:
         self.boards = {}
         self.tickets = {}
         self.ticket_notes = {}
+        # Client companies tickets are filed under: the MSP's own company, whose identifier is the company id
+        # the API is logged in to (the hand-off files its tickets there).
+        self.client_companies = {250: {"id": 250, "identifier": company_id, "name": name}}
         self._ids = {}
+
+    # -- service boards and their statuses (tickets) --------------------------------------------
+    def board_statuses(self, board):
+        """The statuses of a board record: seeded ``statuses`` (names or {name, closedStatus}) or the defaults."""
+        out = []
+        for n, status in enumerate(board.get("statuses") or DEFAULT_BOARD_STATUSES, 1):
+            status = {"name": status} if isinstance(status, str) else dict(status)
+            status.setdefault("closedStatus", status["name"].lower().startswith("closed"))
+            out.append(dict(status, id=board["id"] * 100 + n))
+        return out
+
+    def find_board(self, value):
+        return self._find(self.boards.values(), value, ("name",))
+
+    def find_client_company(self, value):
+        return self._find(self.client_companies.values(), value, ("identifier", "name"))
+
+    @staticmethod
+    def _find(records, value, keys):
+        if not isinstance(value, dict):
+            return None
+        for rec in records:
+            if value.get("id") is not None:
+                if rec["id"] == value.get("id"):
+                    return rec
+            elif any(value.get(k) and str(rec.get(k, "")).lower() == str(value[k]).lower() for k in keys):
+                return rec
+        return None
 
     def new_id(self, kind, floor=1):
         with self.lock:
