@@ -102,6 +102,8 @@ def _wants_unknown(params, state):
     ``user_exists`` true: yes. False: no, it is missing (a secret may be generated for its creation).
     Not given: what the store recorded last time."""
     given = params.get("user_exists")
+    if state.get("secret_state") == "awaiting":
+        return False  # the collection created the user and waits for its credential: nothing pre-existed
     if given is None:
         return state.get("secret_state") == "unknown_secret"
     return bool(given)
@@ -166,8 +168,10 @@ def _ensure(params, store):
         else:
             result["state"] = "awaiting_secret"
             result["manual_steps"].append(awaiting_step(kind, meta, ref))
-            if noted:
-                state, source = commit(state, None)
+            if noted or (params.get("user_exists") is False and state.get("secret_state") != "awaiting"):
+                # remember that this user was created for the collection, so later runs (the user exists
+                # by then) keep waiting for its credential instead of calling it unknown
+                state, source = commit(dict(state, secret_state="awaiting"), None)
             elif data:
                 repair_mirror()
             result.update(phase="none", metadata=mirror(meta, state, source), fields=_fields(data),

@@ -361,3 +361,16 @@ def test_a_release_after_another_writer_keeps_its_change_and_commits_the_id():
     assert out["registration"] == "registered" and data["_registration_sync365_id"] == "int-1"
     assert data["_phase"] == "pending" and data["pending_secret"], "the other writer's change is kept"
     assert "_registration_sync365_claim" not in data
+
+
+def test_a_member_the_collection_created_keeps_waiting_for_its_key_pair_on_later_runs():
+    """Created in run 1 (user_exists false), existing from run 2 on: still awaiting its pair, not unknown,
+    and no write after the first (the molecule idempotence check)."""
+    fake = FakeKV()
+    first = run(fake, kind="connectwise", path=CW_PATH, user_exists=False)
+    assert first["state"] == "awaiting_secret" and first["changed"] is True
+    second = run(fake, kind="connectwise", path=CW_PATH, user_exists=True)
+    assert second["state"] == "awaiting_secret" and second["changed"] is False
+    fake.writes = []
+    third = run(fake, kind="connectwise", path=CW_PATH, user_exists=True)
+    assert third["changed"] is False and fake.writes == [] and "unknown" not in text(third)
