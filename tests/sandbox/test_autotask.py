@@ -228,7 +228,7 @@ def test_hourly_limit_and_threshold_information(sandbox, at):
 def test_tickets_can_be_created_updated_and_completed(at):
     r = at("POST", "Tickets", json={"companyID": at.query("Companies", ALL, maxRecords=1).json()["items"][0]["id"],
                                     "title": "Create API user wisesync01", "status": 1, "priority": 2,
-                                    "queueID": 29683354, "description": "steps"})
+                                    "queueID": 29683354, "description": "steps", "dueDateTime": "2026-12-01T12:00:00Z"})
     assert r.status_code == 200, r.text
     tid = r.json()["itemId"]
     t = at("GET", "Tickets/%d" % tid).json()["item"]
