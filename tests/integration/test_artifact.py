@@ -86,7 +86,7 @@ def test_the_artifact_ships_what_runs_and_nothing_else(artifact):
     assert {n.split("/")[0] for n in names} <= SHIPS, (
         "unexpected at the top of the artifact: %s (add it to galaxy.yml's build_ignore, or to SHIPS here if it "
         "runs for a user)" % sorted({n.split("/")[0] for n in names} - SHIPS))
-    dev = [n for n in names if n.split("/")[0] in DEV_TOP or DEV_ANYWHERE & set(n.split("/"))
+    dev = [n for n in names if n.split("/")[0] in DEV_TOP or DEV_ANYWHERE & set(n.split("/")) or "sandbox" in n
            or any(part.startswith(".") for part in n.split("/")) or n.endswith((".pyc", ".tar.gz", "~"))
            or re.match(r"test_.*\.py$", os.path.basename(n))]
     assert not dev, "test, script, sandbox, molecule, bench or dev files in the artifact: %s" % dev
