@@ -57,3 +57,20 @@ def run_playbook(path, tmp_path, extra_vars=None, check=False, diff=False, verbo
     except ValueError:
         data = {}
     return PlaybookRun(proc, data)
+
+
+def stored_paths(bao):
+    """Every credential path the secret store holds under msp/ (the tenants' locks are not credentials)."""
+    import hvac
+    client = hvac.Client(url=bao.url, token=bao.token)
+    found = []
+
+    def walk(prefix):
+        try:
+            keys = client.secrets.kv.v2.list_secrets(path=prefix, mount_point="secret")["data"]["keys"]
+        except hvac.exceptions.InvalidPath:
+            return
+        for key in keys:
+            (walk if key.endswith("/") else found.append)(prefix + key)
+    walk("msp/")
+    return [p for p in found if not p.endswith("/_lock")]

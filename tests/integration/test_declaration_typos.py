@@ -7,14 +7,13 @@ whole file costs one role run; each test then reads its tenant's failure."""
 import json
 import os
 
-import hvac
 import pytest
 import requests
 import yaml
 
 from psa_sandbox.openbao import OpenBao
 
-from .harness import run_playbook
+from .harness import run_playbook, stored_paths
 from .seed import ADMIN, CW
 
 PLAYBOOK = os.path.join(os.path.dirname(__file__), "playbooks", "tenant_role.yml")
@@ -117,21 +116,6 @@ def fleet(server, tmp_path_factory):
     writes = [r for r in log if r["method"] in ("PATCH", "PUT", "DELETE")
               or (r["method"] == "POST" and "/query" not in r["path"])]
     return first_failures(run), run, writes, stored, files, sorted(hosts)
-
-
-def stored_paths(bao):
-    client = hvac.Client(url=bao.url, token=bao.token)
-    found = []
-
-    def walk(prefix):
-        try:
-            keys = client.secrets.kv.v2.list_secrets(path=prefix, mount_point="secret")["data"]["keys"]
-        except hvac.exceptions.InvalidPath:
-            return
-        for key in keys:
-            (walk if key.endswith("/") else found.append)(prefix + key)
-    walk("msp/")
-    return [p for p in found if not p.endswith("/_lock")]  # the tenant's lock is not a credential
 
 
 def failure(fleet, host):

@@ -3,12 +3,11 @@ new ConnectWise tenant predicts what a real run creates. Real ansible-playbook, 
 import json
 import os
 
-import hvac
 import pytest
 
 from psa_sandbox.openbao import OpenBao
 
-from .harness import run_playbook
+from .harness import run_playbook, stored_paths
 from .seed import ADMIN, CW
 
 PLAYBOOK = os.path.join(os.path.dirname(__file__), "playbooks", "tenant_role.yml")
@@ -20,21 +19,6 @@ USERS_TASK = "msp.psa.api_user : Converge all API users in one call"
 def bao():
     with OpenBao() as server:
         yield server
-
-
-def stored_paths(bao):
-    client = hvac.Client(url=bao.url, token=bao.token)
-    found = []
-
-    def walk(prefix):
-        try:
-            keys = client.secrets.kv.v2.list_secrets(path=prefix, mount_point="secret")["data"]["keys"]
-        except hvac.exceptions.InvalidPath:
-            return
-        for key in keys:
-            (walk if key.endswith("/") else found.append)(prefix + key)
-    walk("msp/")
-    return [p for p in found if not p.endswith("/_lock")]  # the tenant's lock is not a credential
 
 
 def converge(sandbox, bao, tmp_path, hosts, check=False, diff=False):
