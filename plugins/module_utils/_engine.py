@@ -120,13 +120,12 @@ def check_choice(option, value, choices, what):
 class Provider(object):
     """What the engine needs of one PSA. Subclasses are thin: the wire is in the PSA client.
 
-    ``key``: the natural key option (``username`` / ``identifier``); ``record_key``: the same in the
-    PSA's records; ``can_create``: whether the API can create a missing user."""
+    ``key``: the natural key option (``username`` / ``identifier``); ``can_create``: whether the API can
+    create a missing user."""
 
     psa = None
     psa_label = None
     key = None
-    record_key = None
     can_create = False
     inspector = None   # optional ``f(provider, item, record) -> [finding]``: the stored credential (drift check)
 

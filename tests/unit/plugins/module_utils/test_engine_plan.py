@@ -12,7 +12,6 @@ class MemoryProvider(Provider):
     psa = "memory"
     psa_label = "Memory"
     key = "username"
-    record_key = "username"
 
     def __init__(self, records, can_create=False, appears_on_reread=None):
         self.records = dict((r["username"], dict(r)) for r in records)
