@@ -15,7 +15,15 @@ description:
   - Takes every tenant's result of M(msp.psa.autotask_api_users) or M(msp.psa.connectwise_api_members) (run in
     check mode for a drift check, or M(msp.psa.fleet_drift_check) for the whole fleet) and writes
     C(drift-report.json), C(drift-report.junit.xml) (one test suite per tenant, one test case per profile and
-    aspect) and C(drift-summary.txt) into O(output_dir).
+    aspect), C(drift-summary.txt) and C(drift-report.html) into O(output_dir).
+  - C(drift-report.html) is the fleet report people open - one self-contained page (inline CSS, no script,
+    nothing fetched) that fits 1280 px - the fleet at a glance (in sync, drift, could not check, hand-offs
+    waiting), then per tenant its findings with their fixes, its credential and registration findings and its
+    manual steps. It shows only what the JSON report holds, every value escaped; it never holds a secret.
+  - With O(merge_from) instead of O(tenants), combines the reports of a sliced drift check (C(--limit) slices,
+    AWX/AAP job slices; each slice wrote its own O(output_dir)) into one report, the same as one run over all
+    of their tenants would have written (only C(generated_at) differs), with the same outcome and exit code.
+    See C(playbooks/merge_reports.yml).
   - Every tenant gets one of three outcomes. C(in_sync) - checked, and everything matches the declaration.
     C(drift) - checked, and something differs. C(could_not_check) - the tenant could not be checked (an error
     of the check, such as a wrong secret, a missing Vault token, a PSA that does not answer, an invalid
@@ -49,8 +57,14 @@ options:
       - Tenant name to a dict with C(psa) (V(autotask) or V(connectwise)) and C(result) (the bulk module's
         registered result), or C(error) (and C(error_kind)) when the tenant could not be checked, as the
         C(msp.psa.tenant_results) filter builds it. A tenant without C(result) could not be checked.
+      - Exactly one of O(tenants) and O(merge_from) is required.
     type: dict
-    required: true
+  merge_from:
+    description:
+      - Folders with the C(drift-report.json) of each slice of a sliced drift check. Every tenant must be in
+        exactly one slice; a missing or unreadable slice report fails before anything is written, naming it.
+    type: list
+    elements: path
   output_dir:
     description: Where to write the reports (created if missing).
     type: path
@@ -72,6 +86,19 @@ EXAMPLES = r"""
     output_dir: "{{ playbook_dir }}/reports/drift"
   run_once: true
   delegate_to: localhost
+
+- name: One fleet report from the reports of four slices (each ran drift_check_fleet.yml with its own reports_dir)
+  msp.psa.drift_report:
+    merge_from:
+      - reports/slice-1/drift
+      - reports/slice-2/drift
+      - reports/slice-3/drift
+      - reports/slice-4/drift
+    output_dir: reports/drift
+    fail_on_drift: false
+    fail_on_could_not_check: false
+  delegate_to: localhost
+  register: fleet_drift
 """
 
 RETURN = r"""
@@ -117,20 +144,25 @@ counts:
   type: dict
   sample: {"tests": 12, "failures": 1, "errors": 0, "in_sync": 2, "drift": 1, "could_not_check": 0}
 files:
-  description: The files written.
+  description: The files written (JSON, JUnit XML, summary, HTML).
   returned: always
   type: list
   elements: str
+  sample: ["reports/drift/drift-report.json", "reports/drift/drift-report.junit.xml", "reports/drift/drift-summary.txt",
+           "reports/drift/drift-report.html"]
 """
 
+import datetime
 import json
 import os
 import xml.etree.ElementTree as ET
 
+from ansible_collections.msp.psa.plugins.module_utils._html_report import render, tenant_facts
 from ansible_collections.msp.psa.plugins.module_utils._http import PSAError
 from ansible_collections.msp.psa.plugins.module_utils._module import run_module
 
-SPEC = dict(tenants=dict(type="dict", required=True), output_dir=dict(type="path", required=True),
+SPEC = dict(tenants=dict(type="dict"), merge_from=dict(type="list", elements="path"),
+            output_dir=dict(type="path", required=True),
             fail_on_drift=dict(type="bool", default=True), fail_on_could_not_check=dict(type="bool", default=True))
 
 IN_SYNC = "in_sync"
@@ -139,6 +171,8 @@ COULD_NOT_CHECK = "could_not_check"
 # ansible-playbook cannot exit 3: it exits 2 when a host failed and 4 when a host was unreachable; the
 # playbooks fail a drifted tenant and mark one that could not be checked unreachable (msp.psa.drift_gate).
 EXIT_CODES = {IN_SYNC: 0, DRIFT: 2, COULD_NOT_CHECK: 4}
+ORPHAN_KEYS = ("username", "identifier", "name", "email", "active", "inactivate", "inactivated")
+FILES = ("drift-report.json", "drift-report.junit.xml", "drift-summary.txt", "drift-report.html")
 
 
 def fix_text(d):
@@ -232,75 +266,130 @@ def summary_line(tenant, psa, outcome, reason, kind):
     return "%s (%s): COULD NOT CHECK (%s) - %s" % (tenant, psa, kind, reason)
 
 
-def run(module, client=None):
-    tenants = module.params["tenants"]
-    out_dir = module.params["output_dir"]
+def tenant_report(entry):
+    """One tenant's entry of drift-report.json, from its msp.psa.tenant_results entry: everything the JUnit
+    XML, the summary and the HTML page are written from."""
+    entry = entry if isinstance(entry, dict) else {}
+    outcome, reason, kind, cases = assess(entry)
+    out = {"psa": entry.get("psa") or "?", "outcome": outcome, "reason": reason, "ok": outcome == IN_SYNC,
+           "problems": [reason] if outcome == COULD_NOT_CHECK else ["%s %s: %s" % (c[0], c[1], c[2]) for c in cases if c[2]],
+           "cases": [{"profile": p, "aspect": a, "failure": f, "error": e} for p, a, f, e in cases],
+           "orphans": [{k: o[k] for k in ORPHAN_KEYS if k in o} for o in (entry.get("result") or {}).get("orphans") or []
+                       if isinstance(o, dict)]}
+    if kind:
+        out["error_kind"] = kind
+    out.update(tenant_facts(entry.get("result")))
+    return out
+
+
+def fleet_report(tenants):
+    """drift-report.json for the tenants' entries (``tenant_report``): the fleet's outcome, exit code and counts."""
+    per_outcome = {IN_SYNC: 0, DRIFT: 0, COULD_NOT_CHECK: 0}
+    tests = failures = errors = 0
+    for t in tenants.values():
+        per_outcome[t["outcome"]] += 1
+        tests += len(t["cases"])
+        errors += sum(1 for c in t["cases"] if c["error"])
+        failures += sum(1 for c in t["cases"] if c["failure"] and not c["error"])
+    outcome = COULD_NOT_CHECK if per_outcome[COULD_NOT_CHECK] else DRIFT if per_outcome[DRIFT] else IN_SYNC
+    return {"tenants": tenants, "outcome": outcome, "exit_code": EXIT_CODES[outcome], "drift": bool(per_outcome[DRIFT]),
+            "counts": dict(per_outcome, tests=tests, failures=failures, errors=errors),
+            "generated_at": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
+
+
+def summary_lines(report):
+    counts = report["counts"]
+    lines = [summary_line(name, t["psa"], t["outcome"], t["reason"], t.get("error_kind"))
+             for name, t in sorted(report["tenants"].items())]
+    return lines + ["outcome: %s (exit %d): %d in sync, %d drift, %d could not check" % (
+        report["outcome"], report["exit_code"], counts[IN_SYNC], counts[DRIFT], counts[COULD_NOT_CHECK])]
+
+
+def junit(report):
+    suites = ET.Element("testsuites", name="msp.psa drift check")
+    for name, t in sorted(report["tenants"].items()):
+        suite = ET.SubElement(suites, "testsuite", name=name)
+        for c in t["cases"]:
+            case = ET.SubElement(suite, "testcase", classname="%s.%s" % (name, c["profile"]), name=c["aspect"])
+            if c["error"]:
+                ET.SubElement(case, "error", message=c["error"], type=t.get("error_kind") or COULD_NOT_CHECK).text = c["error"]
+            elif c["failure"]:
+                ET.SubElement(case, "failure", message=c["failure"], type="drift").text = c["failure"]
+        suite.set("tests", str(len(t["cases"])))
+        suite.set("failures", str(sum(1 for c in t["cases"] if c["failure"] and not c["error"])))
+        suite.set("errors", str(sum(1 for c in t["cases"] if c["error"])))
+    for key in ("tests", "failures", "errors"):
+        suites.set(key, str(report["counts"][key]))
+    return ET.ElementTree(suites)
+
+
+def write_reports(report, out_dir):
+    """drift-report.json, drift-report.junit.xml, drift-summary.txt and drift-report.html in out_dir."""
     if not os.path.isdir(out_dir):
         os.makedirs(out_dir)
-    suites = ET.Element("testsuites", name="msp.psa drift check")
-    report = {"tenants": {}}
-    returned, summary = {}, []
-    tests = failures = errors = 0
-    per_outcome = {IN_SYNC: 0, DRIFT: 0, COULD_NOT_CHECK: 0}
-    for tenant in sorted(tenants):
-        entry = tenants[tenant] if isinstance(tenants[tenant], dict) else {}
-        psa = entry.get("psa") or "?"
-        outcome, reason, kind, cases = assess(entry)
-        per_outcome[outcome] += 1
-        suite = ET.SubElement(suites, "testsuite", name=tenant)
-        for profile, aspect, failure, error in cases:
-            tests += 1
-            case = ET.SubElement(suite, "testcase", classname="%s.%s" % (tenant, profile), name=aspect)
-            if error:
-                errors += 1
-                ET.SubElement(case, "error", message=error, type=kind).text = error
-            elif failure:
-                failures += 1
-                ET.SubElement(case, "failure", message=failure, type="drift").text = failure
-        suite.set("tests", str(len(cases)))
-        suite.set("failures", str(sum(1 for c in cases if c[2] and not c[3])))
-        suite.set("errors", str(sum(1 for c in cases if c[3])))
-        summary.append(summary_line(tenant, psa, outcome, reason, kind))
-        returned[tenant] = {"psa": psa, "outcome": outcome, "reason": reason}
-        if kind:
-            returned[tenant]["error_kind"] = kind
-        report["tenants"][tenant] = dict(returned[tenant], ok=outcome == IN_SYNC,
-                                         problems=[reason] if outcome == COULD_NOT_CHECK else [
-                                             "%s %s: %s" % (c[0], c[1], c[2]) for c in cases if c[2]],
-                                         cases=[{"profile": p, "aspect": a, "failure": f, "error": e}
-                                                for p, a, f, e in cases],
-                                         orphans=((entry.get("result") or {}).get("orphans") or []))
-    outcome = COULD_NOT_CHECK if per_outcome[COULD_NOT_CHECK] else DRIFT if per_outcome[DRIFT] else IN_SYNC
-    summary.append("outcome: %s (exit %d): %d in sync, %d drift, %d could not check" % (
-        outcome, EXIT_CODES[outcome], per_outcome[IN_SYNC], per_outcome[DRIFT], per_outcome[COULD_NOT_CHECK]))
-    suites.set("tests", str(tests))
-    suites.set("failures", str(failures))
-    suites.set("errors", str(errors))
-    counts = dict(per_outcome, tests=tests, failures=failures, errors=errors)
-    report.update(outcome=outcome, exit_code=EXIT_CODES[outcome], drift=bool(per_outcome[DRIFT]), counts=counts)
-    files = [os.path.join(out_dir, n) for n in ("drift-report.json", "drift-report.junit.xml", "drift-summary.txt")]
+    files = [os.path.join(out_dir, n) for n in FILES]
     with open(files[0], "w") as handle:
         json.dump(report, handle, indent=2, sort_keys=True)
-    ET.ElementTree(suites).write(files[1], encoding="utf-8", xml_declaration=True)
+    junit(report).write(files[1], encoding="utf-8", xml_declaration=True)
     with open(files[2], "w") as handle:
-        handle.write("\n".join(summary) + "\n")
+        handle.write("\n".join(summary_lines(report)) + "\n")
+    with open(files[3], "w", encoding="utf-8") as handle:
+        handle.write(render(report, "drift_check"))
+    return files
+
+
+def slice_reports(folders):
+    """The tenants of the slices' drift-report.json files, each tenant from exactly one slice."""
+    tenants, origin = {}, {}
+    for folder in folders:
+        path = os.path.join(folder, FILES[0])
+        try:
+            with open(path) as handle:
+                data = json.load(handle)
+        except (IOError, OSError, ValueError) as exc:
+            raise PSAError("merge_from: cannot read the slice report %s (%s); run the drift check of that slice "
+                           "first, or leave the folder out" % (path, exc), kind="invalid_input")
+        if not isinstance(data.get("tenants"), dict):
+            raise PSAError("merge_from: %s is not a drift report (no tenants)" % path, kind="invalid_input")
+        for name, t in data["tenants"].items():
+            if name in tenants:
+                raise PSAError("merge_from: tenant %s is in two slices (%s and %s); each tenant must be checked by one "
+                               "slice only" % (name, origin[name], path), kind="invalid_input")
+            tenants[name], origin[name] = t, path
+    return tenants
+
+
+def run(module, client=None):
+    params = module.params
+    if params["merge_from"]:
+        report = fleet_report(slice_reports(params["merge_from"]))
+    else:
+        report = fleet_report({name: tenant_report(entry) for name, entry in params["tenants"].items()})
+    files = write_reports(report, params["output_dir"])
+    returned = {}
+    for name, t in report["tenants"].items():
+        returned[name] = {"psa": t["psa"], "outcome": t["outcome"], "reason": t["reason"]}
+        if t.get("error_kind"):
+            returned[name]["error_kind"] = t["error_kind"]
     not_in_sync = sorted(t for t, v in returned.items() if v["outcome"] != IN_SYNC)
-    result = dict(changed=False, outcome=outcome, exit_code=EXIT_CODES[outcome], tenants=returned,
-                  not_in_sync=not_in_sync, drift=report["drift"], summary=summary, counts=counts, files=files)
+    result = dict(changed=False, outcome=report["outcome"], exit_code=report["exit_code"], tenants=returned,
+                  not_in_sync=not_in_sync, drift=report["drift"], summary=summary_lines(report),
+                  counts=report["counts"], files=files)
     unchecked = [t for t in not_in_sync if returned[t]["outcome"] == COULD_NOT_CHECK]
     drifted = [t for t in not_in_sync if returned[t]["outcome"] == DRIFT]
-    if unchecked and module.params["fail_on_could_not_check"]:
+    if unchecked and params["fail_on_could_not_check"]:
         raise PSAError("%d of %d tenants could not be checked (%s); see %s" % (
             len(unchecked), len(returned), "; ".join("%s: %s" % (t, returned[t]["reason"]) for t in unchecked), files[2]),
             kind=COULD_NOT_CHECK, result=result)
-    if drifted and module.params["fail_on_drift"]:
+    if drifted and params["fail_on_drift"]:
         raise PSAError("Drift in %d of %d tenants (%s); see %s" % (len(drifted), len(returned), ", ".join(drifted),
                                                                    files[2]), kind=DRIFT, result=result)
     return result
 
 
 def main():
-    run_module([SPEC], run, requires=())
+    run_module([SPEC], run, requires=(), required_one_of=[("tenants", "merge_from")],
+               mutually_exclusive=[("tenants", "merge_from")])
 
 
 if __name__ == "__main__":
