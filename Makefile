@@ -63,12 +63,18 @@ integration: setup
 sandbox: setup
 	$(BIN)/python -m psa_sandbox --port $(SANDBOX_PORT) --verbose
 
-## make bench: drift check vs ping floor vs uri baseline on the sandbox (N=40 LATENCY=50 FORKS=20)
+## make bench: the drift checks (per-tenant and bulk, cold and warm) vs the ping floor vs a uri baseline on the
+## sandbox, drift seeded on both PSAs, outcomes asserted, targets PASS/FAIL (docs/performance.md).
+## Small by default (a few minutes); `make bench N=1000`, `make bench N=10000 BENCH_PATHS=bulk` for the figures.
 N ?= 40
 LATENCY ?= 50
 FORKS ?= 20
+WORKERS ?= 16
+BASELINE_SAMPLE ?= 200
+BENCH_PATHS ?= all
 bench: setup
-	$(BIN)/python bench/run.py --tenants $(N) --latency-ms $(LATENCY) --forks $(FORKS)
+	$(BIN)/python bench/run.py --tenants $(N) --latency-ms $(LATENCY) --forks $(FORKS) --workers $(WORKERS) \
+	  --baseline-sample $(BASELINE_SAMPLE) --paths $(BENCH_PATHS)
 
 clean:
 	rm -rf .build .collections reports tests/output
