@@ -6,49 +6,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-DOCUMENTATION = r"""
-name: autotask_users
-short_description: Turn a tenant's vendor profiles into the declared Autotask API users
-version_added: 0.1.0
-author:
-  - msp.psa maintainers (@msp-psa)
-description:
-  - Builds the O(_input) profiles into the C(users) list of M(msp.psa.autotask_api_users) for one tenant, with
-    the tenant's domain, secret-store paths and per-profile overrides. The companion filter
-    C(msp.psa.connectwise_members) does the same for M(msp.psa.connectwise_api_members).
-  - Both first validate the tenant's declaration against the declaration schema (C(docs/declarations.md)) and fail
-    listing every error, each naming the tenant and the key path (an unknown vendor profile or override key with
-    the nearest valid name, a wrong type), before anything is written. C(msp.psa.validate_declaration) does the
-    same check alone. Needs the Python library C(jsonschema) on the controller.
-options:
-  _input:
-    description: The vendor profiles (from the C(msp.psa.vendor_profiles) lookup).
-    type: dict
-    required: true
-  tenant:
-    description:
-      - The tenant, a dict with C(name) (a valid tenant name, see the C(msp.psa.tenant_name) filter; 1 to 63
-        letters, digits, C(-), C(_) and C(.), starting with a letter or digit, no C(..)), C(profiles) (names),
-        C(domain) (Autotask username domain),
-        C(email_domain), C(store_prefix) and C(overrides) (per profile name, options to replace).
-    type: dict
-    required: true
-"""
-
-EXAMPLES = r"""
-- name: Declared users of this tenant
-  ansible.builtin.debug:
-    msg: "{{ lookup('msp.psa.vendor_profiles') | msp.psa.autotask_users(tenant) }}"
-  vars:
-    tenant: {name: northwind, profiles: [wise_sync], domain: northwind-msp.example}
-"""
-
-RETURN = r"""
-_value:
-  description: The users list.
-  type: list
-  elements: dict
-"""
+# The filters that turn a tenant's declaration into what the modules take. Each filter is documented in its own
+# file next to this one (autotask_users.yml, connectwise_members.yml, ...), so that
+# `ansible-doc -t filter msp.psa.<name>` shows that filter; tests/unit/test_plugin_docs.py checks every one.
 
 import json
 
