@@ -33,9 +33,11 @@ demo: setup
 test: lint sanity pytest molecule
 	@echo "make test: all suites passed"
 
-## make molecule: the fleet scenario (sandbox + OpenBao, converge, idempotence, drift-check verify)
+## make molecule: the fleet scenario (sandbox + OpenBao, converge, idempotence, drift-check verify), then the same
+## playbooks against a sandbox with every disagreement switch at its alternative (fleet_alternative, docs/sandbox.md)
 molecule: setup
 	cd extensions && PATH="$(CURDIR)/$(BIN):$$PATH" $(CURDIR)/$(BIN)/molecule test -s fleet
+	cd extensions && PATH="$(CURDIR)/$(BIN):$$PATH" $(CURDIR)/$(BIN)/molecule test -s fleet_alternative
 
 # One pytest run over unit, sandbox and integration tests (pytest exits 5, failing make, if none ran).
 pytest: setup

@@ -4,6 +4,7 @@ import json
 import os
 import sys
 
+from .autotask.entities import RESOURCE_SWITCHABLE
 from .server import SandboxServer
 from .state import SeedError, load_seed_file
 
@@ -27,11 +28,20 @@ def parse_args(argv=None):
     a.add_argument("--hourly-limit", type=int, default=10000)
     a.add_argument("--thread-limit", type=int, default=3)
     a.add_argument("--lockout-threshold", type=int, default=5)
-    a.add_argument("--auth-failure", choices=["401-empty", "401-json", "500-json"], default="401-empty")
+    a.add_argument("--auth-failure", choices=["401-empty", "500-json"], default="401-empty",
+                   help="unknown username / wrong integration code: 401 empty (default) or 500 {errors}")
+    a.add_argument("--thread-limit-response", choices=["429", "500-no-retry-after"], default="429",
+                   help="thread-limit rejections: 429 with Retry-After (default) or 500 without it")
     a.add_argument("--permission-denied-status", type=int, choices=[403, 500], default=403)
     a.add_argument("--not-found", choices=["null-item", "404"], default="null-item")
     a.add_argument("--strict-operators", action="store_true")
-    a.add_argument("--writable-security-level", action="store_true")
+    a.add_argument("--writable-security-level", action="store_true",
+                   help="shorthand for --resource-writable userType")
+    a.add_argument("--resource-writable", action="append", default=[], metavar="FIELD[,FIELD]",
+                   help="Resource fields (%s) this tenant reports writable; default: all read-only"
+                        % ", ".join(RESOURCE_SWITCHABLE))
+    a.add_argument("--api-user-role-departments", choices=["refused", "allowed"], default="refused",
+                   help="RoleDepartments writes under an API-only resource (default: refused)")
     a.add_argument("--advertise-v2", action="store_true")
     a.add_argument("--ticket-required", action="append", default=[], metavar="[DATABASE=]FIELD[,FIELD]",
                    help="Ticket fields (queueID, billingCodeID) a database requires on create; repeatable; "
@@ -56,6 +66,17 @@ def ticket_required(values):
     return out
 
 
+def resource_writable(args):
+    names = [f.strip() for v in args.resource_writable for f in v.split(",") if f.strip()]
+    if args.writable_security_level:
+        names.append("userType")
+    unknown = [f for f in names if f not in RESOURCE_SWITCHABLE]
+    if unknown:
+        raise SystemExit("--resource-writable: unknown field(s) %s (%s)" % (", ".join(unknown),
+                                                                            ", ".join(RESOURCE_SWITCHABLE)))
+    return sorted(set(names))
+
+
 def settings_from(args):
     settings = {
         "faults": {"latency_ms": args.latency_ms, "rate_429": args.rate_429, "rate_5xx": args.rate_5xx,
@@ -63,8 +84,10 @@ def settings_from(args):
         "autotask": {"hourly_limit": args.hourly_limit, "thread_limit": args.thread_limit,
                      "lockout_threshold": args.lockout_threshold, "auth_failure": args.auth_failure,
                      "permission_denied_status": args.permission_denied_status, "not_found": args.not_found,
-                     "strict_operators": args.strict_operators,
-                     "writable_security_level": args.writable_security_level, "advertise_v2": args.advertise_v2,
+                     "strict_operators": args.strict_operators, "advertise_v2": args.advertise_v2,
+                     "thread_limit_response": args.thread_limit_response,
+                     "resource_writable_fields": resource_writable(args),
+                     "api_user_role_departments": args.api_user_role_departments,
                      "ticket_required_fields": ticket_required(args.ticket_required)},
         "connectwise": {"per_minute_limit": args.cw_per_minute_limit,
                         "require_client_id": not args.cw_optional_client_id},

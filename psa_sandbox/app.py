@@ -20,6 +20,7 @@ class SandboxMiddleware:
     def __call__(self, environ, start_response):
         original = environ.get("PATH_INFO", "")
         environ["PATH_INFO"] = original.lower()
+        environ["psa.path"] = original
         entry = environ["psa.log"] = {}
         api = not original.startswith("/_sandbox")
         started = time.time()

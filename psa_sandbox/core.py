@@ -17,22 +17,48 @@ DEFAULT_SETTINGS = {
     "autotask": {
         "hourly_limit": 10000,           # requests per rolling 60 minutes per database
         "thread_limit": 3,               # concurrent requests per endpoint per tracking identifier
-        "thread_limit_status": 429,      # reported as 429 by clients; some see other codes (notes 2.2)
+        # Thread-limit rejection: "429" (429, Retry-After, errors body) | "500-no-retry-after" (500 errors body,
+        # no Retry-After: msoukhomlinov/n8n-nodes-autotask retryHandler "may arrive with a non-429 status").
+        "thread_limit_response": "429",
         "lockout_threshold": 5,          # consecutive bad secrets before the account locks
-        # Unconfirmed vendor behaviour, documented variant first (shared/notes/autotask-api.md 2.2):
-        "auth_failure": "401-empty",     # "401-empty" | "401-json" | "500-json"
+        # Unknown username / wrong integration code: "401-empty" (every auth failure 401, empty body) |
+        # "500-json" (those two 500 {"errors": [...]}, a bad secret still 401 empty). docs/sandbox.md.
+        "auth_failure": "401-empty",
         "permission_denied_status": 403, # 403 per Swagger; 500 as observed by django-autotask
         "not_found": "null-item",        # GET {id} of a missing record: "null-item" (200) | "404"
         "strict_operators": False,       # unknown filter operator: ignored (observed) | error
-        "writable_security_level": False,  # PATCH of userType: refused (UI only) | allowed
+        # Resource fields of RESOURCE_SWITCHABLE this tenant's metadata reports writable (default: none).
+        "resource_writable_fields": [],
+        # RoleDepartments for an API-only resource: "refused" (500 errors body) | "allowed".
+        "api_user_role_departments": "refused",
         "advertise_v2": False,           # versioninformation lists V2.0 too (since ~Sept 2026)
     },
     "connectwise": {
         "per_minute_limit": 1000,        # requests per minute per company before 429
         "require_client_id": True,
         "is_cloud_as_string": False,     # companyinfo IsCloud: boolean | "True"
-        "api_version": "2025.8",
+        "api_version": "2025.8",         # the current version (api-current-version; no Accept version)
+        "oldest_api_version": "2019.1",  # the oldest Accept version still served; older/newer: 400
     },
+}
+
+
+# Every switch where the sources disagree, at its alternative (docs/sandbox.md lists each with its evidence).
+# The fleet_alternative molecule scenario starts the sandbox with exactly these settings; tests/sandbox/
+# test_switches.py keeps the three in step.
+ALTERNATIVES = {
+    "autotask": {
+        "ticket_required_fields": {"*": ["queueID", "billingCodeID"]},
+        "resource_writable_fields": ["internalCost", "locationID", "userType", "dateFormat", "timeFormat"],
+        "api_user_role_departments": "allowed",
+        "auth_failure": "500-json",
+        "thread_limit_response": "500-no-retry-after",
+        "permission_denied_status": 500,
+        "not_found": "404",
+        "strict_operators": True,
+        "advertise_v2": True,
+    },
+    "connectwise": {"is_cloud_as_string": True, "require_client_id": False},
 }
 
 

@@ -24,6 +24,10 @@ What is kept:
   2025.1 Go client, each trimmed to ``CONNECTWISE_MODELS`` and what they reference, transitively
   (resolved like ``tests/sandbox/specs.py`` does: verbatim first, then derived).
 * The provenance notes of each vendor folder (LICENSE, SOURCES.md, README.md), byte for byte.
+* ``psa_sandbox/autotask/models.py``: the field list (wire name -> type) of every Autotask entity model the
+  sandbox serves, GENERATED from the committed Autotask excerpt. ``--models`` rewrites only this module, from
+  the committed excerpt (no vendor material needed); ``tests/sandbox/test_spec_shaped_data.py`` checks it is
+  exactly what this script makes of the excerpt.
 
 Every excerpt carries an ``x-excerpt`` header naming its source files, their sha256 and this
 script. Output is deterministic (sorted keys, one-space indent, trailing newline).
@@ -61,6 +65,24 @@ CONNECTWISE_MODELS = ("ApiMember", "Count", "ErrorResponseMessage", "Info", "Mem
                       "ValidationError")
 
 NOTES = ("autotask/LICENSE", "autotask/SOURCES.md", "connectwise/README.md")
+MODELS_MODULE = os.path.join(ROOT, "psa_sandbox", "autotask", "models.py")
+# Swagger (type, format) -> the sandbox's field type (entityInformation/fields dataType)
+SWAGGER_TO_SANDBOX = {("integer", "int32"): "integer", ("integer", "int64"): "long", ("number", "double"): "double",
+                      ("boolean", None): "boolean", ("string", "date-time"): "datetime", ("string", None): "string"}
+MODELS_HEADER = '''"""The field lists of the Autotask entity models the sandbox serves: GENERATED, do not edit.
+
+Written by ``scripts/derive_specs.py`` from the committed vendor Swagger excerpt
+(``tests/sandbox/specs/autotask/v1.excerpt.json``); regenerate after the excerpt or the served entities change:
+
+    .venv/bin/python scripts/derive_specs.py --models
+
+Wire names are camelCase (``RMMAlertID`` -> ``rmmAlertID``), types are the entityInformation/fields dataType.
+``UserDefinedFields`` (an array) and the SOAP parent expressions (``SoapParentPropertyId``) are not fields of
+the wire records and are left out. Read-only, required, length and picklist metadata: ``entities.py``.
+"""
+
+MODEL_FIELDS = {
+'''
 
 README = """\
 # Vendor spec excerpts (generated: do not edit)
@@ -189,6 +211,43 @@ def autotask_excerpt(source):
     return excerpt
 
 
+def wire_name(name):
+    """The camelCase the wire uses for a Swagger (PascalCase) property name: ``RMMAlertID`` -> ``rmmAlertID``."""
+    if name == "Id":
+        return "id"
+    m = re.match(r"^([A-Z]+)(?=[A-Z][a-z]|$)", name)
+    head = m.group(1) if m and len(m.group(1)) > 1 else name[0]
+    return head.lower() + name[len(head):]
+
+
+def autotask_model_fields(excerpt):
+    """{model: {wire name: type}} for the model of every entity the sandbox serves, in the excerpt's order."""
+    _, models = autotask_surface()
+    out = {}
+    for model in sorted(models):
+        fields = {}
+        for name, prop in excerpt["definitions"][model]["properties"].items():
+            kind = SWAGGER_TO_SANDBOX.get((prop.get("type"), prop.get("format")))
+            if kind is not None:
+                fields[wire_name(name)] = kind
+        out[model] = fields
+    return out
+
+
+def render_models(fields_by_model):
+    lines = [MODELS_HEADER.rstrip("\n")]
+    for model, fields in fields_by_model.items():
+        lines.append("    %r: {" % model)
+        lines += ["        %r: %r," % (k, v) for k, v in fields.items()]
+        lines.append("    },")
+    lines.append("}")
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def models_module(excerpt_bytes):
+    return render_models(autotask_model_fields(json.loads(excerpt_bytes)))
+
+
 # -- ConnectWise ------------------------------------------------------------------------------------
 def parse_fragment(data):
     """The verbatim excerpts are `"Name": {...},` members cut from components.schemas."""
@@ -282,24 +341,38 @@ def main(argv=None):
                         help="the vendor spec folder holding autotask/ and connectwise/ (default: %(default)s)")
     parser.add_argument("--out", default=OUT, help="where the excerpts go (default: %(default)s)")
     parser.add_argument("--check", action="store_true", help="only compare; exit 1 when the excerpts are stale")
+    parser.add_argument("--models", action="store_true",
+                        help="only rewrite psa_sandbox/autotask/models.py from the committed Autotask excerpt")
     args = parser.parse_args(argv)
+    if args.models:
+        data = models_module(read(args.out, AUTOTASK_EXCERPT))
+        with open(MODELS_MODULE, "wb") as handle:
+            handle.write(data)
+        print("wrote %s" % os.path.relpath(MODELS_MODULE, ROOT))
+        return 0
     if not os.path.isdir(os.path.join(args.source, "autotask")):
         parser.error("no vendor spec material at %s (pass the folder holding autotask/ and connectwise/)"
                      % args.source)
     files = derive(args.source)
     stale, extra = compare(files, args.out)
+    models = models_module(files[AUTOTASK_EXCERPT])
+    models_stale = not os.path.isfile(MODELS_MODULE) or read(ROOT, MODELS_MODULE) != models
     if args.check:
-        for rel in stale:
+        for rel in stale + ([os.path.relpath(MODELS_MODULE, ROOT)] if models_stale else []):
             print("stale: %s" % rel)
         for rel in extra:
             print("not written by the script: %s" % rel)
-        return 1 if stale or extra else 0
+        return 1 if stale or extra or models_stale else 0
     for rel in stale:
         path = os.path.join(args.out, rel)
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "wb") as handle:
             handle.write(files[rel])
         print("wrote %s" % os.path.relpath(path, ROOT))
+    if models_stale:
+        with open(MODELS_MODULE, "wb") as handle:
+            handle.write(models)
+        print("wrote %s" % os.path.relpath(MODELS_MODULE, ROOT))
     for rel in extra:
         print("warning: %s is not written by the script (remove it?)" % rel)
     for rel, data in sorted(files.items()):

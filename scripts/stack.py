@@ -4,6 +4,8 @@
 ``stack.py start STATE_DIR`` starts both on fixed loopback ports (MSP_PSA_SANDBOX_PORT, default 18765;
 MSP_PSA_BAO_PORT, default 18200; token MSP_PSA_BAO_TOKEN), stores the demo tenants' collection
 credentials in OpenBao, and records the pids; ``stack.py stop STATE_DIR`` ends them.
+MSP_PSA_SANDBOX_SETTINGS (JSON, e.g. '{"autotask": {"auth_failure": "500-json"}}') is passed to the sandbox as
+``--settings``: the switches of docs/sandbox.md (the fleet_alternative molecule scenario sets every one).
 """
 import json
 import os
@@ -38,7 +40,12 @@ def start(state_dir):
     bao_port = int(os.environ.get("MSP_PSA_BAO_PORT", 18200))
     token = os.environ.get("MSP_PSA_BAO_TOKEN", "molecule-dev-token")
     log = open(os.path.join(state_dir, "sandbox.log"), "w")
-    sandbox = subprocess.Popen([sys.executable, "-m", "psa_sandbox", "--port", str(sandbox_port)], cwd=ROOT,
+    command = [sys.executable, "-m", "psa_sandbox", "--port", str(sandbox_port)]
+    settings = os.environ.get("MSP_PSA_SANDBOX_SETTINGS")
+    if settings:
+        json.loads(settings)  # a typo fails here, not as a sandbox that never answers
+        command += ["--settings", settings]
+    sandbox = subprocess.Popen(command, cwd=ROOT,
                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     bao = OpenBao(port=bao_port)
     bao.token = token

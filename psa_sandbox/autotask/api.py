@@ -9,7 +9,8 @@ from flask import request
 from ..core import DEFAULT_SETTINGS
 from ..web import empty, jresp, json_body, latency, note
 from . import query as q
-from .entities import CATEGORY_DUE_HOURS, CHILDREN, ENTITIES, PICKLIST_DEFAULTS, STATIC_PICKLISTS
+from .entities import (API_USER_LICENSE, CATEGORY_DUE_HOURS, CHILDREN, ENTITIES, PICKLIST_DEFAULTS,
+                       RESOURCE_SWITCHABLE, STATIC_PICKLISTS, field_length)
 
 # Per-database switch (docs/sandbox.md): Ticket fields a database's configuration makes required on create,
 # {database name or "*": ["queueID", "billingCodeID"]}; off by default. Registered here so that it is settable
@@ -20,9 +21,6 @@ TICKET_SWITCHABLE = ("queueID", "billingCodeID")
 ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 ACTION_BY_METHOD = {"GET": "query", "POST": "create", "PATCH": "update", "PUT": "update", "DELETE": "delete"}
 ENTITY_BY_NAME = {e.name: e for e in ENTITIES.values()}
-STRING_LENGTHS = {"firstName": 50, "lastName": 50, "middleName": 50, "email": 254, "email2": 254,
-                  "email3": 254, "userName": 50, "title": 50, "name": 100, "description": 2000}
-ENTITY_LENGTHS = {("Tickets", "title"): 255, ("Tickets", "description"): 8000, ("Tickets", "externalID"): 50}
 # webservicesN -> zone name (shared/notes/autotask-api.md 1.3)
 ZONE_NAMES = {"webservices1": "Limited Release", "webservices2": "Pre-release", "webservices3": "America East",
               "webservices4": "UK", "webservices5": "America West", "webservices6": "Australia",
@@ -99,14 +97,12 @@ class AutotaskAPI:
 
     # -- authentication -------------------------------------------------------------------------
     def auth_failure(self, reason, kind, zone):
+        """401 with an empty body and a Basic challenge ([DOC] "Failed authentication ... 401"; a 2026 client
+        report); with auth_failure "500-json", an unknown username or a wrong integration code is 500
+        {"errors": [...]} instead (apigrate/autotask-restapi issue #19, 2023). The error texts are not published."""
         note(auth_failure=reason)
-        style = self.setting("auth_failure")
-        if style == "401-json":
-            raise Problem(401, reason)
-        if style == "500-json" and kind in ("username", "integration"):
+        if self.setting("auth_failure") == "500-json" and kind in ("username", "integration"):
             raise Problem(500, reason)
-        if style == "500-json":
-            raise Problem(401, reason)
         raise Problem(401, headers={"WWW-Authenticate": 'Basic realm="%s.autotask.net"' % zone})
 
     def authenticate(self, zone):
@@ -165,10 +161,11 @@ class AutotaskAPI:
             key = ("autotask", ctx.db.name, ctx.tracking_label, segs[0] if segs else "")
             limit = self.setting("thread_limit")
             if not self.sandbox.counters.enter(key, limit):
-                raise Problem(self.setting("thread_limit_status"),
-                              "Itgenatr005: the thread threshold of %d concurrent requests for this endpoint and "
-                              "API tracking identifier has been exceeded. Retry later." % limit,
-                              headers={"Retry-After": "1"})
+                message = ("Itgenatr005: the thread threshold of %d concurrent requests for this endpoint and API "
+                           "tracking identifier has been exceeded. Retry later." % limit)
+                if self.setting("thread_limit_response") == "500-no-retry-after":
+                    raise Problem(500, message)
+                raise Problem(429, message, headers={"Retry-After": "1"})
             try:
                 latency(self.sandbox)
                 return self.route(ctx, segs)
@@ -286,13 +283,13 @@ class AutotaskAPI:
     def fields(self, ctx, entity):
         out = []
         path = entity.path.lower()
-        writable_level = self.setting("writable_security_level")
+        read_only_fields = self.read_only(entity)
         for name, ftype in entity.fields.items():
             picklist = ctx.db.picklist(path, name) if name in entity.picklists else None
-            read_only = name in entity.read_only and not (name == "userType" and writable_level)
+            read_only = name in read_only_fields
             out.append({
                 "name": name, "dataType": ftype,
-                "length": ENTITY_LENGTHS.get((entity.path, name), STRING_LENGTHS.get(name, 100)) if ftype == "string" else 0,
+                "length": field_length(entity, name),
                 "isRequired": name in entity.required or name in self.extra_required(ctx, entity),
                 "isReadOnly": read_only,
                 "isQueryable": name not in entity.not_queryable, "isReference": name in entity.references,
@@ -306,6 +303,13 @@ class AutotaskAPI:
         return jresp({"fields": out})
 
     # -- writes ---------------------------------------------------------------------------------
+    def read_only(self, entity):
+        """The entity's read-only fields, less the Resource fields this tenant's switch makes writable."""
+        if entity.path != "Resources":
+            return entity.read_only
+        writable = set(self.setting("resource_writable_fields") or []) & set(RESOURCE_SWITCHABLE)
+        return entity.read_only - writable
+
     def ticket_required(self, ctx):
         """The Ticket fields this database's switch makes required (queueID / billingCodeID)."""
         switch = self.sandbox.settings.section("autotask").get("ticket_required_fields") or {}
@@ -340,11 +344,22 @@ class AutotaskAPI:
             raise q.QueryError("When assigning a Resource, you must assign both a assignedResourceID and "
                                "assignedResourceRoleID.")
 
+    def role_department_rule(self, ctx, resource_id):
+        """[DOC] "API-only resources ... cannot own or be associated with" entities and the New API User form has
+        no role/department section: by default a RoleDepartments write under an API-only resource is refused
+        (api_user_role_departments "refused"); the REST text is not published."""
+        if self.setting("api_user_role_departments") == "allowed":
+            return
+        resource = ctx.db.get("resources", resource_id) or {}
+        if resource.get("licenseType") == API_USER_LICENSE:
+            raise q.QueryError("API-only resources cannot own or be associated with ResourceRoleDepartment "
+                               "entities.")
+
     def validate(self, ctx, entity, body, existing=None, replace=False):
         if not isinstance(body, dict):
             raise q.QueryError("The request body must be a JSON object.")
         names = {n.lower(): n for n in entity.fields}
-        writable_level = self.setting("writable_security_level")
+        read_only_fields = self.read_only(entity)
         changes = {}
         for key, value in body.items():
             canonical = names.get(key.lower())
@@ -354,8 +369,7 @@ class AutotaskAPI:
                 raise q.QueryError("Unable to find %s in the %s Entity." % (key, entity.name))
             if canonical == "id" or (entity.parent_field and canonical == entity.parent_field and existing is None):
                 continue
-            read_only = canonical in entity.read_only and not (canonical == "userType" and writable_level)
-            if read_only:
+            if canonical in read_only_fields:
                 if (existing or {}).get(canonical) == value or (existing is None and value is None):
                     continue
                 raise q.QueryError("The field %s of the %s Entity is read-only." % (canonical, entity.name))
@@ -363,7 +377,7 @@ class AutotaskAPI:
         if existing is None or replace:
             merged = dict(existing or {}, **changes)
             missing = sorted(f for f in entity.required if merged.get(f) in (None, "")
-                             and f not in entity.read_only and f != entity.parent_field)
+                             and f not in read_only_fields and f != entity.parent_field)
             if missing:
                 raise q.QueryError("Required field(s) missing on the %s Entity: %s" % (entity.name, ", ".join(missing)))
         return changes
@@ -381,7 +395,7 @@ class AutotaskAPI:
               "double": isinstance(value, (int, float)) and not isinstance(value, bool)}[ftype]
         if not ok:
             raise q.QueryError("Value %r is not a valid %s for field %s of the %s Entity." % (value, ftype, name, entity.name))
-        limit = ENTITY_LENGTHS.get((entity.path, name), STRING_LENGTHS.get(name, 100))
+        limit = field_length(entity, name)
         if ftype == "string" and len(value) > limit:
             raise q.QueryError("The value of %s exceeds %d characters." % (name, limit))
         if name in entity.picklists:
@@ -401,6 +415,8 @@ class AutotaskAPI:
         except ValueError as exc:
             raise q.QueryError(str(exc))
         path = entity.path.lower()
+        if entity.path == "ResourceRoleDepartments":
+            self.role_department_rule(ctx, parent_id)
         if method == "POST":
             changes = self.validate(ctx, entity, body)
             if entity.path == "Tickets":
@@ -422,7 +438,7 @@ class AutotaskAPI:
             # a PUT replaces the record: the pair is checked on the new values alone
             self.ticket_rules(ctx, changes, existing if method == "PATCH" else {"id": existing["id"]})
         if method == "PUT":
-            keep = {f: existing[f] for f in entity.read_only | {entity.parent_field} if f}
+            keep = {f: existing.get(f) for f in self.read_only(entity) | {entity.parent_field} if f}
             new = {f: None for f in entity.fields}
             new.update(keep)
             new.update(changes)

@@ -1,15 +1,37 @@
-"""The Autotask entities the sandbox serves, described once.
+"""The Autotask entities the sandbox serves, described once: the one table of field metadata.
 
-Field names and types follow the vendor Swagger (``shared/specs/autotask/v1.json``) in the camelCase
-the wire uses; ``tests/sandbox/test_conformance.py`` checks every name, type and route here against
-that document. Routes are derived from these descriptors, so the dispatcher cannot serve a verb the
-descriptor (and therefore the conformance test) does not know about.
+Each entity's fields are its vendor model's full field list, GENERATED into ``models.py`` from the committed
+Swagger excerpt by ``scripts/derive_specs.py``. Read-only, required, length, picklist and reference metadata
+(what ``entityInformation/fields`` reports and writes are checked against) is here and nowhere else:
+``Entity`` descriptors, ``FIELD_LENGTHS`` / ``field_length`` and ``STATIC_PICKLISTS``; the tests import it.
+Routes are derived from these descriptors, so the dispatcher cannot serve a verb the descriptor (and
+therefore the conformance test) does not know about.
 """
 from dataclasses import dataclass, field
 
-from .ticket_model import TICKET_FIELDS
+from .models import MODEL_FIELDS
 
-S, I, L, D, B, T = "string", "integer", "long", "double", "boolean", "datetime"
+# String lengths (entityInformation/fields ``length``; longer values are refused). Resources: the vendor's
+# ResourcesEntity help page and the SOAP metadata (moldypenguins/AutotaskNET Entities/Resource.cs); Tickets:
+# the Tickets entity page. Other string fields: COMMON_LENGTHS by name, else DEFAULT_LENGTH.
+FIELD_LENGTHS = {
+    "Resources": {"accountingReferenceID": 100, "dateFormat": 20, "email": 254, "email2": 254, "email3": 254,
+                  "emailTypeCode": 20, "emailTypeCode2": 20, "emailTypeCode3": 20, "firstName": 50, "gender": 1,
+                  "homePhone": 25, "initials": 32, "lastName": 50, "middleName": 50, "mobilePhone": 25,
+                  "numberFormat": 20, "officeExtension": 10, "officePhone": 25, "resourceType": 15, "timeFormat": 20,
+                  "title": 50, "travelAvailabilityPct": 15, "userName": 32},
+    "Tickets": {"title": 255, "description": 8000, "externalID": 50},
+}
+COMMON_LENGTHS = {"firstName": 50, "lastName": 50, "middleName": 50, "email": 254, "email2": 254, "email3": 254,
+                  "userName": 50, "title": 50, "name": 100, "description": 2000}
+DEFAULT_LENGTH = 100
+
+
+def field_length(entity, name):
+    """The ``length`` of a string field (0 for other types), as entityInformation/fields reports it."""
+    if entity.fields.get(name) != "string":
+        return 0
+    return FIELD_LENGTHS.get(entity.path, {}).get(name, COMMON_LENGTHS.get(name, DEFAULT_LENGTH))
 
 
 @dataclass(frozen=True)
@@ -39,24 +61,16 @@ class Entity:
         return bool({"PATCH", "PUT"} & (set(self.root_verbs) | set(self.child_verbs)))
 
 
-RESOURCE_FIELDS = {
-    "id": L, "accountingReferenceID": S, "dateFormat": S, "defaultServiceDeskRoleID": L,
-    "email": S, "email2": S, "email3": S, "emailTypeCode": S, "emailTypeCode2": S, "emailTypeCode3": S,
-    "firstName": S, "gender": S, "greeting": I, "hireDate": T, "homePhone": S, "initials": S,
-    "internalCost": D, "isActive": B, "lastName": S, "licenseType": I, "locationID": I, "middleName": S,
-    "mobilePhone": S, "numberFormat": S, "officeExtension": S, "officePhone": S, "payrollType": I,
-    "resourceType": S, "suffix": I, "surveyResourceRating": D, "timeFormat": S, "title": S,
-    "travelAvailabilityPct": S, "userName": S, "userType": I,
-}
-
 ENTITIES = {e.path.lower(): e for e in [
     Entity(
-        path="Resources", name="Resource", model="ResourceModel", fields=RESOURCE_FIELDS,
+        path="Resources", name="Resource", model="ResourceModel", fields=MODEL_FIELDS["ResourceModel"],
         root_verbs=("PATCH", "PUT"),
-        # userName, security level (userType) and license type are set in the UI only (see
-        # shared/notes/autotask-api.md addendum); the sandbox's --writable-security-level flips userType.
-        read_only=frozenset({"id", "userName", "userType", "licenseType", "resourceType", "hireDate",
-                             "surveyResourceRating"}),
+        # Read-only by the evidence (docs/sandbox.md): the SOAP-era entity metadata third-party clients ship
+        # (internalCost, locationID, userType, licenseType; moldypenguins/AutotaskNET Entities/Resource.cs adds
+        # dateFormat, timeFormat, hireDate, surveyResourceRating). The switch autotask.resource_writable_fields
+        # makes the RESOURCE_SWITCHABLE ones writable (the REST Swagger marks none of them read-only).
+        read_only=frozenset({"id", "internalCost", "locationID", "userType", "licenseType", "dateFormat", "timeFormat",
+                             "hireDate", "surveyResourceRating"}),
         required=frozenset({"firstName", "lastName", "email", "userName", "locationID"}),
         not_queryable=frozenset({"defaultServiceDeskRoleID"}),
         picklists=("userType", "licenseType", "payrollType", "emailTypeCode"),
@@ -64,31 +78,27 @@ ENTITIES = {e.path.lower(): e for e in [
     ),
     Entity(
         path="Roles", name="Role", model="RoleModel", root_verbs=("POST", "PATCH", "PUT"),
-        fields={"id": L, "description": S, "hourlyFactor": D, "hourlyRate": D, "isActive": B,
-                "isExcludedFromNewContracts": B, "isSystemRole": B, "name": S,
-                "quoteItemDefaultTaxCategoryId": I, "roleType": I},
+        fields=MODEL_FIELDS["RoleModel"],
         read_only=frozenset({"id", "isSystemRole", "roleType"}), required=frozenset({"name"}),
     ),
     Entity(
         path="Departments", name="Department", model="DepartmentModel", root_verbs=("POST", "PATCH", "PUT"),
-        fields={"id": L, "description": S, "name": S, "number": S, "primaryLocationID": I},
+        fields=MODEL_FIELDS["DepartmentModel"],
         required=frozenset({"name", "primaryLocationID"}),
         references={"primaryLocationID": "InternalLocation"},
     ),
     Entity(
         path="InternalLocations", name="InternalLocation", model="InternalLocationModel",
-        fields={"id": L, "additionalAddressInfo": S, "address1": S, "address2": S, "city": S, "country": S,
-                "holidaySetId": L, "isDefault": B, "name": S, "postalCode": S, "state": S, "timeZone": S},
+        fields=MODEL_FIELDS["InternalLocationModel"],
     ),
     Entity(
         path="ResourceRoles", name="ResourceRole", model="ResourceRoleModel",
-        fields={"id": L, "departmentID": L, "isActive": B, "queueID": L, "resourceID": L, "roleID": L},
+        fields=MODEL_FIELDS["ResourceRoleModel"], read_only=frozenset({"id", "soapParentPropertyId"}),
         references={"resourceID": "Resource", "roleID": "Role", "departmentID": "Department"},
     ),
     Entity(
         path="ResourceRoleDepartments", name="ResourceRoleDepartment", model="ResourceRoleDepartmentModel",
-        fields={"id": L, "departmentID": I, "isActive": B, "isDefault": B, "isDepartmentLead": B,
-                "resourceID": I, "roleID": I},
+        fields=MODEL_FIELDS["ResourceRoleDepartmentModel"],
         required=frozenset({"departmentID", "roleID", "resourceID"}),
         references={"resourceID": "Resource", "roleID": "Role", "departmentID": "Department"},
         parent="Resources", child_path="RoleDepartments", child_verbs=("GET", "POST", "PATCH", "PUT"),
@@ -96,7 +106,7 @@ ENTITIES = {e.path.lower(): e for e in [
     ),
     Entity(
         path="ResourceServiceDeskRoles", name="ResourceServiceDeskRole", model="ResourceServiceDeskRoleModel",
-        fields={"id": L, "isActive": B, "isDefault": B, "resourceID": I, "roleID": I},
+        fields=MODEL_FIELDS["ResourceServiceDeskRoleModel"],
         required=frozenset({"roleID", "resourceID"}),
         references={"resourceID": "Resource", "roleID": "Role"},
         parent="Resources", child_path="ServiceDeskRoles", child_verbs=("GET", "POST", "PATCH", "PUT"),
@@ -104,16 +114,14 @@ ENTITIES = {e.path.lower(): e for e in [
     ),
     Entity(
         path="Companies", name="Company", model="CompanyModel", root_verbs=("POST", "PATCH", "PUT"),
-        fields={"id": L, "companyName": S, "companyNumber": S, "companyType": I, "isActive": B, "phone": S,
-                "ownerResourceID": I, "webAddress": S, "city": S, "createDate": T},
+        fields=MODEL_FIELDS["CompanyModel"],
         read_only=frozenset({"id", "createDate"}),
         required=frozenset({"companyName", "companyType", "ownerResourceID", "phone"}),
         picklists=("companyType",),
     ),
     Entity(
         path="Contacts", name="Contact", model="ContactModel",
-        fields={"id": L, "companyID": I, "firstName": S, "lastName": S, "emailAddress": S, "isActive": I,
-                "title": S, "phone": S},
+        fields=MODEL_FIELDS["ContactModel"],
         required=frozenset({"companyID", "firstName", "lastName", "isActive"}),
         references={"companyID": "Company"},
         parent="Companies", child_path="Contacts", child_verbs=("GET", "POST", "PATCH", "PUT"),
@@ -121,23 +129,21 @@ ENTITIES = {e.path.lower(): e for e in [
     ),
     Entity(
         path="Contracts", name="Contract", model="ContractModel", root_verbs=("POST", "PATCH", "PUT"),
-        fields={"id": L, "companyID": I, "contractName": S, "contractNumber": S, "contractType": I,
-                "status": I, "startDate": T, "endDate": T, "description": S},
+        fields=MODEL_FIELDS["ContractModel"],
         required=frozenset({"companyID", "contractName", "contractType", "status", "startDate", "endDate"}),
         picklists=("contractType", "status"),
     ),
     Entity(
         path="Products", name="Product", model="ProductModel", root_verbs=("POST", "PATCH", "PUT"),
-        fields={"id": L, "name": S, "description": S, "isActive": B, "sku": S, "unitCost": D, "unitPrice": D,
-                "productBillingCodeID": I},
+        fields=MODEL_FIELDS["ProductModel"],
         required=frozenset({"name", "isActive"}),
     ),
     Entity(
-        # Every field of the vendor TicketModel (generated: ticket_model.py); the rules the real API adds on
+        # Every field of the vendor TicketModel (generated: models.py); the rules the real API adds on
         # top of isRequired (dueDateTime, the resource/role pair, per-database queue/billing code) are in
         # api.AutotaskAPI.ticket_rules.
         path="Tickets", name="Ticket", model="TicketModel", root_verbs=("POST", "PATCH", "PUT"),
-        fields=TICKET_FIELDS,
+        fields=MODEL_FIELDS["TicketModel"],
         read_only=frozenset({"id", "ticketNumber", "createDate", "completedDate", "creatorResourceID",
                              "creatorType", "lastActivityDate", "lastActivityPersonType", "lastActivityResourceID",
                              "lastTrackedModificationDateTime", "impersonatorCreatorResourceID"}),
@@ -147,6 +153,9 @@ ENTITIES = {e.path.lower(): e for e in [
         references={"assignedResourceID": "Resource", "assignedResourceRoleID": "Role"},
     ),
 ]}
+
+# Resource fields the metadata lists as read-only but a tenant may report writable (autotask.resource_writable_fields).
+RESOURCE_SWITCHABLE = ("internalCost", "locationID", "userType", "dateFormat", "timeFormat")
 
 CHILDREN = {(e.parent.lower(), e.child_path.lower()): e for e in ENTITIES.values() if e.parent}
 

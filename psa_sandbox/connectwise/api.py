@@ -1,12 +1,13 @@
 """The ConnectWise PSA surface: ``/login/companyinfo/{company}`` and ``/{codebase}apis/3.0/...``."""
 import base64
 import binascii
+import re
 from urllib.parse import urlencode
 
 from flask import request
 
 from ..web import jresp, json_body, latency, note
-from .conditions import ConditionError, compile_conditions
+from .conditions import ConditionError, compile_query
 from .store import LEVEL_FIELDS, Company, now_iso
 
 ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
@@ -28,6 +29,20 @@ MAX_LENGTH = {"identifier": 15, "name": 30, "emailAddress": 250, "firstName": 30
 MEMBER_FUNCTION = ("System", "Member Maintenance")
 ROLE_FUNCTION = ("System", "Security Roles")
 TABLE_FUNCTION = ("System", "Table Setup")
+
+
+VERSION = re.compile(r"^\d{4}\.\d{1,2}$")
+VERSION_PARAM = re.compile(r";\s*version\s*=\s*([^;,\s]*)", re.I)
+
+
+def version_key(version):
+    year, _, release = version.partition(".")
+    return int(year), int(release)
+
+
+def supported(version, oldest, newest):
+    """A YYYY.N version between the oldest the server still serves and its current one."""
+    return bool(VERSION.match(version)) and version_key(oldest) <= version_key(version) <= version_key(newest)
 
 
 class CWProblem(Exception):
@@ -160,11 +175,31 @@ class ConnectWiseAPI:
                       "IsCloud": ("True" if c.is_cloud else "False") if self.setting("is_cloud_as_string") else c.is_cloud,
                       "SiteUrl": "%s.myconnectwise.net" % c.site if c.is_cloud else request.host})
 
+    def requested_version(self):
+        """The version the Accept header selects: ``application/vnd.connectwise.com+json; version=YYYY.N`` as
+        the first media type (covenanttechnologysolutions/connectwise-rest PR #19); none: the current one."""
+        first = request.headers.get("Accept", "").split(",")[0]
+        match = VERSION_PARAM.search(first) if "vnd.connectwise.com" in first.lower() else None
+        if match is None:
+            return self.setting("api_version"), True
+        version = match.group(1).strip()
+        return version, bool(VERSION.match(version))
+
+    def check_version(self):
+        """An unsupported or malformed version is refused like the real server (connectwise-rest issue #35):
+        a version it cannot read is reported as '0.0'."""
+        version, readable = self.requested_version()
+        if not readable:
+            version = "0.0"
+        if not readable or not supported(version, self.setting("oldest_api_version"), self.setting("api_version")):
+            raise CWProblem(400, "ConnectWiseApi", "The HTTP resource that matches the request URI '%s' does not "
+                                                   "support the API version '%s'." % (
+                request.host_url.rstrip("/") + request.environ.get("psa.path", request.path), version))
+
     def respond(self, body, status=200, headers=None):
-        version = self.setting("api_version")
-        accept = request.headers.get("Accept", "")
-        if "version=" in accept:
-            version = accept.split("version=", 1)[1].split(";")[0].strip() or version
+        version, readable = self.requested_version()
+        if not readable or not supported(version, self.setting("oldest_api_version"), self.setting("api_version")):
+            version = self.setting("api_version")
         headers = dict(headers or {}, **{"api-current-version": self.setting("api_version")})
         return jresp(body, status, headers, mimetype="application/vnd.connectwise.com+json; version=%s" % version)
 
@@ -213,6 +248,7 @@ class ConnectWiseAPI:
         note(surface="connectwise")
         segs = [s for s in rest.split("/") if s]
         try:
+            self.check_version()
             company, member = self.authenticate(codebase)
             key = ("connectwise", company.id, member["identifier"], "/".join(segs[:2]))
             self.sandbox.counters.enter(key, 0)
@@ -224,6 +260,7 @@ class ConnectWiseAPI:
         except CWProblem as p:
             return self.respond(p.body, p.status, p.headers)
         except ConditionError as exc:
+            # The real text of a malformed-conditions 400 is not published: the ErrorResponseMessage envelope.
             return self.respond({"code": "InvalidObject", "message": "conditions: %s" % exc, "errors": None}, 400)
 
     def not_found(self):
@@ -241,9 +278,7 @@ class ConnectWiseAPI:
     def listing(self, records):
         args = request.args
         records = sorted(records, key=lambda r: r["id"])
-        if args.get("conditions"):
-            pred = compile_conditions(args["conditions"])
-            records = [r for r in records if pred(r)]
+        records = self.matching(records)
         if args.get("orderBy"):
             field, _, direction = args["orderBy"].partition(" ")
             records = sorted(records, key=lambda r: (r.get(field) is None, str(r.get(field)).lower()),
@@ -255,10 +290,14 @@ class ConnectWiseAPI:
         return self.respond(rows, headers={"Link": link} if link else None)
 
     def count(self, records):
-        if request.args.get("conditions"):
-            pred = compile_conditions(request.args["conditions"])
-            records = [r for r in records if pred(r)]
-        return self.respond({"count": len(records)})
+        return self.respond({"count": len(self.matching(records))})
+
+    @staticmethod
+    def matching(records):
+        """The records meeting the conditions, childConditions and customFieldConditions parameters."""
+        args = request.args
+        pred = compile_query(args.get("conditions"), args.get("childConditions"), args.get("customFieldConditions"))
+        return [r for r in records if pred(r)]
 
     def route(self, company, member, segs):
         method = request.method

@@ -1,9 +1,16 @@
-"""ConnectWise ``conditions`` language: field op value, and/or, parentheses.
+"""ConnectWise ``conditions`` language (Developer Guide "Conditions"): field op value, and/or, parentheses.
 
 Values: "quoted strings" (backslash escapes \\" and \\\\), numbers, True/False, null, [dates] and
-(lists) for in / not in. Operators: = != < <= > >= like, not like, contains, in, not in. Fields may
-be nested with ``/`` (``securityRole/id``). Keywords are case-insensitive; string comparison too.
+(lists) for in / not in. Operators: = != < <= > >= like, not like, contains, not contains, in, not in;
+``like`` takes ``*`` or ``%`` as wildcards. Fields may be nested with ``/`` (``securityRole/id``); a path
+through an array matches when any element does (``childConditions``). Keywords are case-insensitive;
+string comparison too. [dates] compare as instants with a date-time field.
+
+``childConditions`` and ``customFieldConditions`` are separate query parameters with the same grammar:
+the first over a record's child collections, the second over each element of its ``customFields`` (a
+record matches when one custom field meets the whole expression).
 """
+import datetime
 import re
 
 
@@ -83,7 +90,8 @@ class Parser:
         if op in ("in", "not in"):
             values = self.value_list()
             norm = {_norm(v) for v in values}
-            return (lambda f, n, neg: lambda rec: (_norm(resolve(rec, f)) in n) != neg)(field, norm, op == "not in")
+            return (lambda f, n, neg: lambda rec: any(_norm(v) in n for v in resolve_all(rec, f)) != neg)(
+                field, norm, op == "not in")
         value = self.value()
         return comparison(field, op, value)
 
@@ -93,7 +101,7 @@ class Parser:
             return val
         if kind == "word":
             low = val.lower()
-            if low == "not" and self.peek()[0] == "word" and self.peek()[1].lower() in ("like", "in"):
+            if low == "not" and self.peek()[0] == "word" and self.peek()[1].lower() in ("like", "in", "contains"):
                 return "not " + self.take()[1].lower()
             if low in ("like", "contains", "in"):
                 return low
@@ -106,7 +114,7 @@ class Parser:
         if kind == "number":
             return float(val) if "." in val else int(val)
         if kind == "date":
-            return val[1:-1].strip()
+            return DateValue(val[1:-1].strip())
         if kind == "word" and val.lower() in ("true", "false"):
             return val.lower() == "true"
         if kind == "word" and val.lower() == "null":
@@ -125,44 +133,98 @@ class Parser:
         return values
 
 
-def resolve(record, path):
-    cur = record
+class DateValue(str):
+    """A [bracketed] date-time of the grammar."""
+
+    def instant(self):
+        return parse_instant(self)
+
+
+def parse_instant(text):
+    value = str(text).strip()
+    for fmt in ("%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S.%fZ", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d", "%m/%d/%Y"):
+        try:
+            return datetime.datetime.strptime(value, fmt)
+        except ValueError:
+            continue
+    raise ConditionError("Invalid date [%s] in conditions: use [yyyy-MM-ddTHH:mm:ssZ]" % value)
+
+
+def resolve_all(record, path):
+    """Every value at path: one for a plain field, one per element where the path crosses an array."""
+    current = [record]
     for part in path.split("/"):
-        if not isinstance(cur, dict):
-            return None
-        match = [k for k in cur if k.lower() == part.lower()]
-        if not match:
-            raise ConditionError("Unknown field %s in conditions" % path)
-        cur = cur[match[0]]
-    return cur
+        following = []
+        for cur in current:
+            for item in (cur if isinstance(cur, list) else [cur]):
+                if not isinstance(item, dict):
+                    continue
+                match = [k for k in item if k.lower() == part.lower()]
+                if not match:
+                    raise ConditionError("Unknown field %s in conditions" % path)
+                following.append(item[match[0]])
+        current = following
+    out = []
+    for value in current:
+        out.extend(value if isinstance(value, list) else [value])
+    return out or [None]
+
+
+def resolve(record, path):
+    values = resolve_all(record, path)
+    return values[0] if len(values) == 1 else values
 
 
 def _norm(v):
     return v.lower() if isinstance(v, str) else v
 
 
-def comparison(field, op, value):
-    def pred(rec):
-        have = _norm(resolve(rec, field))
-        want = _norm(value)
-        if op == "=":
-            return have == want
-        if op == "!=":
-            return have != want
-        if op in ("like", "not like", "contains"):
-            if have is None:
-                return op == "not like"
-            pattern = "^" + ".*".join(re.escape(p) for p in str(want).split("*")) + "$"
-            hit = re.match(pattern, str(have)) is not None if op != "contains" else str(want) in str(have)
-            return hit if op != "not like" else not hit
-        if have is None or want is None:
-            return False
+def compare_one(have, op, value):
+    if isinstance(value, DateValue) and have is not None:
         try:
-            return {"<": have < want, "<=": have <= want, ">": have > want, ">=": have >= want}[op]
-        except TypeError:
+            have, want = parse_instant(have), value.instant()
+        except ConditionError:
             return False
+    else:
+        have, want = _norm(have), _norm(value)
+    if op == "=":
+        return have == want
+    if op == "!=":
+        return have != want
+    if op in ("like", "not like", "contains", "not contains"):
+        if have is None:
+            return op.startswith("not")
+        if op.endswith("contains"):
+            hit = str(want) in str(have)
+        else:
+            pattern = "^" + ".*".join(re.escape(p) for p in re.split(r"[*%]", str(want))) + "$"
+            hit = re.match(pattern, str(have)) is not None
+        return hit != op.startswith("not")
+    if have is None or want is None:
+        return False
+    try:
+        return {"<": have < want, "<=": have <= want, ">": have > want, ">=": have >= want}[op]
+    except TypeError:
+        return False
+
+
+def comparison(field, op, value):
+    if isinstance(value, DateValue):
+        value.instant()  # a malformed date is refused before any record is read
+
+    def pred(rec):
+        return any(compare_one(have, op, value) for have in resolve_all(rec, field))
     return pred
 
 
 def compile_conditions(text):
     return Parser(text or "").parse()
+
+
+def compile_query(conditions=None, child_conditions=None, custom_field_conditions=None):
+    """One predicate for the three condition parameters of a list or count request (all must hold)."""
+    preds = [compile_conditions(text) for text in (conditions, child_conditions) if text]
+    if custom_field_conditions:
+        custom = compile_conditions(custom_field_conditions)
+        preds.append(lambda rec: any(custom(cf) for cf in rec.get("customFields") or [] if isinstance(cf, dict)))
+    return lambda rec: all(p(rec) for p in preds)

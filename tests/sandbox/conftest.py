@@ -21,7 +21,9 @@ def sandbox(server):
     server.sandbox.settings.update({"faults": {"latency_ms": 0, "rate_429": 0, "rate_5xx": 0, "drop_rate": 0},
                                     "autotask": {"hourly_limit": 10000, "thread_limit": 3, "lockout_threshold": 5,
                                                  "auth_failure": "401-empty", "permission_denied_status": 403,
-                                                 "strict_operators": False, "writable_security_level": False},
+                                                 "strict_operators": False, "resource_writable_fields": [],
+                                                 "api_user_role_departments": "refused",
+                                                 "thread_limit_response": "429"},
                                     "connectwise": {"per_minute_limit": 1000, "require_client_id": True}})
     return server
 

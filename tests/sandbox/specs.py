@@ -11,7 +11,9 @@ properties (``Object``, ``RestUserAccessLevel``: enums and untyped values in the
 accept any value. Every object schema forbids properties the spec does not name.
 
 ConnectWise: the verbatim 2025.8 excerpts (ApiMember, SecurityRole*) and, for the rest, the schemas
-derived from the generated 2025.1 Go client (``goType``).
+derived from the generated 2025.1 Go client (``goType``). Enums: the verbatim ``enum`` lists, and in the
+derived schemas the code lists the generator kept in a property's description (``licenseClass``: "F = Full
+Member, A = API Member, C = StreamlineIT Member, X = Subcontractor Member").
 """
 import functools
 import json
@@ -77,6 +79,8 @@ class AutotaskSpec:
         return {}
 
 
+CODE_LIST = re.compile(r"(?:^|, )(\w+) = ")
+CODE_LIST_TEXT = re.compile(r"^\w+ = [^,]+(, \w+ = [^,]+)+$")
 GO_SCALARS = {"string": "string", "int32": "integer", "int64": "integer", "float64": "number",
               "float32": "number", "bool": "boolean", "time.Time": "string", "Bool": "boolean",
               "String": "string", "Int32": "integer", "Float64": "number", "Time": "string"}
@@ -114,7 +118,13 @@ class ConnectWiseSpec:
     def _derived(self, name):
         node = self.derived[name]
         return {"type": ["object", "null"], "additionalProperties": False,
-                "properties": {k: self._go(v["goType"]) for k, v in node["properties"].items()}}
+                "properties": {k: self._derived_prop(v) for k, v in node["properties"].items()}}
+
+    def _derived_prop(self, prop):
+        codes = CODE_LIST.findall(prop.get("description", ""))
+        if len(codes) > 1 and CODE_LIST_TEXT.match(prop["description"]):
+            return {"enum": codes + [None]}
+        return self._go(prop["goType"])
 
     def _go(self, go_type):
         t = go_type.lstrip("*")

@@ -124,10 +124,10 @@ def test_api_users_are_license_type_7_with_a_security_level(at):
 
 def test_resources_patch_updates_writable_fields_and_refuses_read_only_ones(at):
     wise = at.query("Resources", [{"op": "eq", "field": "userName", "value": AT_VENDOR_USER}]).json()["items"][0]
-    r = at("PATCH", "Resources", json={"id": wise["id"], "lastName": "Integration", "internalCost": 0.0})
+    r = at("PATCH", "Resources", json={"id": wise["id"], "lastName": "Integration", "title": "Sync"})
     assert r.status_code == 200 and r.json() == {"itemId": wise["id"]}
     after = at("GET", "Resources/%d" % wise["id"]).json()["item"]
-    assert after["lastName"] == "Integration" and after["internalCost"] == 0.0 and after["firstName"] == "Wise-Sync"
+    assert after["lastName"] == "Integration" and after["title"] == "Sync" and after["firstName"] == "Wise-Sync"
     r = at("PATCH", "Resources", json={"id": wise["id"], "userType": wise["userType"] + 1})
     assert r.status_code == 500 and "read-only" in r.json()["errors"][0]
     r = at("PATCH", "Resources", json={"id": wise["id"], "isActive": False})
@@ -137,7 +137,8 @@ def test_resources_patch_updates_writable_fields_and_refuses_read_only_ones(at):
 
 
 def test_role_department_associations_can_be_created_under_a_resource(at):
-    admin = at.query("Resources", [{"op": "eq", "field": "userName", "value": AT_ADMIN["UserName"]}]).json()["items"][0]
+    # an employee (the API-only users' RoleDepartments are refused by default: test_resource_rules.py)
+    admin = at.query("Resources", [{"op": "eq", "field": "userName", "value": "jdoe01@alpha.example"}]).json()["items"][0]
     roles = at.query("Roles", ALL).json()["items"]
     deps = at.query("Departments", ALL).json()["items"]
     path = "Resources/%d/RoleDepartments" % admin["id"]
