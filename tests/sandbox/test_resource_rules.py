@@ -49,7 +49,7 @@ def test_the_evidence_read_only_fields_are_read_only_in_the_metadata(at):
     for name in READ_ONLY:
         assert info[name]["isReadOnly"] is True, name
     assert set(READ_ONLY) | {"id"} == set(ENTITIES["resources"].read_only)
-    assert info["userName"]["isReadOnly"] is False and info["userName"]["length"] == 32
+    assert info["userName"]["isReadOnly"] is False and info["userName"]["length"] == 50
     assert info["lastName"]["isReadOnly"] is False
 
 

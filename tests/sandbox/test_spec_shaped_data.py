@@ -60,7 +60,7 @@ def test_field_metadata_comes_from_the_one_table(at, path):
         static = STATIC_PICKLISTS.get((path, name))
         if static is not None:
             assert {v["value"]: v["label"] for v in field["picklistValues"]} == {str(k): v for k, v in static.items()}
-    assert entities.FIELD_LENGTHS["Resources"]["userName"] == 32
+    assert entities.FIELD_LENGTHS["Resources"]["userName"] == 50
 
 
 # -- a representative session: every record returned validates ---------------------------------------
