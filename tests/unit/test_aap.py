@@ -8,6 +8,7 @@ fallbacks as env; its secret fields are the options the modules never log. The s
 credential type file and passes Ansible's syntax check.
 """
 import glob
+import json
 import os
 import subprocess
 import sys
@@ -135,3 +136,38 @@ def test_the_setup_playbook_passes_the_syntax_check():
     proc = subprocess.run([os.path.join(BIN, "ansible-playbook"), "--syntax-check", SETUP], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def _playbook(tmp_path, name, plays, *args):
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(plays), encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_")}
+    env.update(ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"), PATH=BIN + os.pathsep + env.get("PATH", ""))
+    proc = subprocess.run([os.path.join(BIN, "ansible-playbook"), str(path)] + list(args), cwd=str(tmp_path), env=env,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_each_job_writes_its_reports_to_a_folder_of_its_own(tmp_path):
+    """The job templates' extra vars as the setup playbook renders them for the controller, then as a job renders
+    them with the ids the controller sets: <root>/<workflow job id>/<job id>, or <root>/<job id>/<job id>."""
+    play = _load(SETUP)[0]
+    templates = {t["name"]: t["awx.awx.job_template"]["extra_vars"] for t in play["tasks"] if "awx.awx.job_template" in t}
+    assert len(templates) == 2, sorted(templates)
+    _playbook(tmp_path, "setup.yml", [{"hosts": "localhost", "gather_facts": False, "vars": play["vars"], "tasks": [
+        {"ansible.builtin.copy": {"content": "{{ job_templates | to_json }}", "dest": str(tmp_path / "jt.json"),
+                                  "mode": "0644"}, "vars": {"job_templates": templates}}]}])
+    stored = json.loads((tmp_path / "jt.json").read_text(encoding="utf-8"))
+    assert len({json.dumps(v["reports_dir"]) for v in stored.values()}) == 1, stored
+    stored = next(iter(stored.values()))
+    assert "{{ awx_job_id }}" in stored["reports_dir"], stored  # a template for the job, not rendered by the setup
+
+    converge = _load(os.path.join(ROOT, "playbooks", "converge.yml"))[0]
+    where = converge["vars"]["msp_psa_reports_dir"]  # how the playbooks resolve reports_dir
+    root = play["vars"]["msp_psa_aap_reports_root"]
+    for ids, expected in (({"awx_job_id": 813, "awx_workflow_job_id": 812}, "812/813"), ({"awx_job_id": 813}, "813/813")):
+        out = tmp_path / ("job-%s.txt" % "-".join(str(v) for v in ids.values()))
+        _playbook(tmp_path, "job.yml", [{"hosts": "localhost", "gather_facts": False, "tasks": [
+            {"ansible.builtin.copy": {"content": where, "dest": str(out), "mode": "0644"}}]}],
+            "-e", json.dumps(dict(stored, **ids)))
+        assert out.read_text(encoding="utf-8") == "%s/%s" % (root, expected)
