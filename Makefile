@@ -13,6 +13,7 @@ PYTEST := $(BIN)/python -m pytest -p no:cacheprovider
 .PHONY: setup demo test pytest molecule lint sanity unit sandbox-tests integration sandbox clean bench
 
 setup: $(STAMP) $(LINK)
+	scripts/ensure-chromium.sh
 
 $(STAMP): requirements/dev.txt
 	$(PYTHON) -m venv $(VENV)

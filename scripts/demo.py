@@ -258,6 +258,10 @@ def main():
                                                          secret=COLLECTION_CREDENTIALS["contoso"])
         say("\nReports: %s (handoff/<tenant>.json, drift/drift-report.json, drift/drift-report.junit.xml, "
             "drift/drift-summary.txt, *.log)" % os.path.relpath(REPORTS, ROOT))
+        say("Open in a browser: %s (the last drift check) and %s (the last converge); "
+            "scripts/report_screenshot.py makes docs/img/fleet-report.png from the first" % (
+                os.path.relpath(os.path.join(REPORTS, "drift", "drift-report.html"), ROOT),
+                os.path.relpath(os.path.join(REPORTS, "converge-report.html"), ROOT)))
         count, hits = demo.scan_reports()
         say("Secret scan: %d secret values from the store, searched in every log and report: %d hits" % (count, len(hits)))
         if hits:

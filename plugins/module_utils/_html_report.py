@@ -27,6 +27,10 @@ from html import escape
 
 IN_SYNC, DRIFT, COULD_NOT_CHECK = "in_sync", "drift", "could_not_check"
 OUTCOME_LABELS = {IN_SYNC: "in sync", DRIFT: "drift", COULD_NOT_CHECK: "could not check"}
+# a converge's tenant drifts when something is left the converge could not fix, and could not be checked when it
+# did not converge
+LABELS = {"drift_check": OUTCOME_LABELS,
+          "converge": {IN_SYNC: "in sync", DRIFT: "drift left", COULD_NOT_CHECK: "not converged"}}
 TITLES = {"drift_check": "msp.psa drift check", "converge": "msp.psa converge"}
 CREDENTIAL_FIELDS = ("credential", "rotation", "credential_age", "login", "api_key")
 STEP_KEYS = ("system", "title", "ui_path")
@@ -110,7 +114,9 @@ def tenant_facts(result, manual_steps=None):
                                     "detail": d.get("detail")})
         for p in item.get("permissions_missing") or []:
             findings.append(_permission_finding(profile, who, p))
-    for role in result.get("shared") or []:
+    # a member's role_permissions finding already names its role's missing levels: not listed twice
+    shared = [] if any(f["field"] == "role_permissions" for f in findings) else result.get("shared") or []
+    for role in shared:
         name = role.get("name") or (role.get("role") or {}).get("name") or "?"
         for p in role.get("permissions_missing") or []:
             findings.append(_permission_finding(role.get("profile"), "security role %s" % name, p))
@@ -168,8 +174,9 @@ def _table(headers, widths, rows):
     return "<table><colgroup>%s</colgroup><thead><tr>%s</tr></thead><tbody>%s</tbody></table>" % (cols, head, body)
 
 
-def _badge(outcome):
-    return '<span class="badge %s">%s</span>' % (escape(outcome), escape(OUTCOME_LABELS.get(outcome, outcome)))
+def _badge(outcome, labels=None):
+    labels = labels or OUTCOME_LABELS
+    return '<span class="badge %s">%s</span>' % (escape(outcome), escape(labels.get(outcome, outcome)))
 
 
 def fix_text(finding):
@@ -187,12 +194,17 @@ def glance(report):
     return counts
 
 
-def _tenant_section(name, t):
+def _could_not_check(t, labels):
+    kind = text(t.get("error_kind"))
+    return escape(labels[COULD_NOT_CHECK] + (" (%s)" % kind if kind and kind != COULD_NOT_CHECK else ""))
+
+
+def _tenant_section(name, t, labels):
     out = ['<section class="tenant" id="tenant-%s">' % escape(name, quote=True),
-           "<h2>%s %s</h2>" % (escape(name), _badge(t.get("outcome"))),
+           "<h2>%s %s</h2>" % (escape(name), _badge(t.get("outcome"), labels)),
            '<p class="meta">PSA: %s%s</p>' % (escape(text(t.get("psa"))), (
-               " &middot; %s: %s" % ("could not check (%s)" % escape(text(t.get("error_kind")))
-                                     if t.get("outcome") == COULD_NOT_CHECK else "reason", escape(text(t.get("reason")))))
+               " &middot; %s: %s" % (_could_not_check(t, labels) if t.get("outcome") == COULD_NOT_CHECK else "reason",
+                                     escape(text(t.get("reason")))))
                if t.get("reason") else "")]
     findings = t.get("findings") or []
     creds = t.get("credentials") or []
@@ -242,15 +254,16 @@ def render(report, kind="drift_check"):
     counts = glance(report)
     outcome = report.get("outcome") or IN_SYNC
     title = TITLES.get(kind, TITLES["drift_check"])
+    labels = LABELS.get(kind, OUTCOME_LABELS)
     exit_line = " (ansible-playbook exit %s)" % escape(text(report.get("exit_code"))) \
         if report.get("exit_code") is not None else ""
     cards = "".join('<div class="card"><b>%d</b><span>%s</span></div>' % (n, escape(label)) for n, label in (
-        (len(tenants), "tenants"), (counts[IN_SYNC], "in sync"), (counts[DRIFT], "drift"),
-        (counts[COULD_NOT_CHECK], "could not check"),
+        (len(tenants), "tenants"), (counts[IN_SYNC], labels[IN_SYNC]), (counts[DRIFT], labels[DRIFT]),
+        (counts[COULD_NOT_CHECK], labels[COULD_NOT_CHECK]),
         (counts["handoffs"], "hand-offs waiting (%d manual steps)" % counts["manual_steps"])))
     overview = _table(["tenant", "PSA", "outcome", "findings", "manual steps", "reason"], [16, 10, 12, 8, 9, 45], [
         ['<td><a href="#tenant-%s">%s</a></td>' % (escape(n, quote=True), escape(n)), _cell(t.get("psa")),
-         "<td>%s</td>" % _badge(t.get("outcome")), _cell(len(t.get("findings") or [])),
+         "<td>%s</td>" % _badge(t.get("outcome"), labels), _cell(len(t.get("findings") or [])),
          _cell(len(t.get("manual_steps") or [])), _cell(t.get("reason"))]
         for n, t in sorted(tenants.items())])
     parts = ['<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">',
@@ -260,10 +273,10 @@ def render(report, kind="drift_check"):
              '<p class="meta">%s</p>' % " &middot; ".join(escape(x) for x in (
                  "generated %s" % text(report["generated_at"]) if report.get("generated_at") else "",
                  "%d tenants" % len(tenants)) if x),
-             '<div class="banner %s">Fleet: %s%s</div>' % (escape(outcome), escape(OUTCOME_LABELS.get(outcome, outcome)),
+             '<div class="banner %s">Fleet: %s%s</div>' % (escape(outcome), escape(labels.get(outcome, outcome)),
                                                            exit_line),
              '<h2>At a glance</h2><div class="glance">%s</div>' % cards,
              "<h2>Tenants</h2>%s" % overview]
-    parts += [_tenant_section(n, t) for n, t in sorted(tenants.items())]
+    parts += [_tenant_section(n, t, labels) for n, t in sorted(tenants.items())]
     parts.append("</main></body></html>\n")
     return "".join(parts)
