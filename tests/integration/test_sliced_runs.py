@@ -66,9 +66,12 @@ def build_fleet(sandbox_url_placeholder="{sandbox}"):
                         "keys": [{"public": "SlicePub%08d" % i, "private": "SlicePriv%08dxx" % i}]}]
             for p in PROFILES:
                 cw = profiles[p]["connectwise"]
-                members.append({"identifier": cw["identifier"], "securityRole": {"name": cw["security_role"]},
-                                "name": "Drifted" if drifted(i) and p == "datto_workplace" else cw["name"],
-                                "defaultDepartment": {"identifier": "Admin"}})
+                member = {"identifier": cw["identifier"], "securityRole": {"name": cw["security_role"]},
+                          "name": "Drifted" if drifted(i) and p == "datto_workplace" else cw["name"],
+                          "defaultDepartment": {"identifier": "Admin"}}
+                if cw.get("email"):
+                    member["emailAddress"] = cw["email"]
+                members.append(member)
             seed["connectwise"]["companies"].append({"id": name, "name": name, "members": members,
                                                      "security_roles": [{"name": "Admin", "admin": True}]})
             hosts_cw[name] = {"connectwise_company": name, "connectwise_public_key": "SlicePub%08d" % i,
