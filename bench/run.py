@@ -2,7 +2,7 @@
 """`make bench`: the collection's drift checks against the PSA sandbox, beside Ansible's floor and a real baseline.
 
 Seeds N tenants x 4 vendor profiles into the sandbox (its own process, a fixed per-request latency): even
-tenants are Autotask databases, odd ones ConnectWise companies, and on BOTH PSAs every third tenant drifts,
+tenants are Autotask databases, odd ones ConnectWise companies, and on BOTH PSAs one tenant in ten drifts,
 each in one of the ways a fleet drifts (a changed name, e-mail or security level/role, a missing user, a
 security role missing levels, an active orphan; see DRIFT). Then, from one run, it times:
 
@@ -36,7 +36,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 RESULTS = os.path.join(HERE, "results")
 BIN = os.path.dirname(sys.executable)
 PROFILES = ["wise_sync", "datto_workplace", "autoelevate", "sync365"]
-# One kind of drift per drifting tenant, in turn, on each PSA (every third tenant of a PSA drifts).
+# One kind of drift per drifting tenant, in turn, on each PSA (see drift_of).
 DRIFT = {"autotask": ["last_name", "email", "security_level", "missing", "orphan"],
          "connectwise": ["name", "email", "security_role", "missing", "role_levels", "orphan"]}
 TARGETS = {  # issue 16 (and the README's 10x for the baseline)
@@ -70,12 +70,13 @@ def profile_data():
 
 
 def drift_of(i):
-    """(psa, kind or None, profile the drift touches) of tenant i."""
+    """(psa, kind or None, profile the drift touches) of tenant i. On each PSA one tenant in ten drifts (a fleet
+    where drift is the exception), and each kind of drift appears among the first 20 tenants of each PSA."""
     psa = "autotask" if i % 2 == 0 else "connectwise"
     j = i // 2
-    if j % 3 != 1:
+    if not (j % 10 == 1 or (j < 18 and j % 3 == 1)):
         return psa, None, None
-    n = j // 3
+    n = len([k for k in range(j) if k % 10 == 1 or (k < 18 and k % 3 == 1)])  # earlier drifting tenants of this PSA
     kind = DRIFT[psa][n % len(DRIFT[psa])]
     if kind in ("role_levels", "security_role"):
         return psa, kind, "sync365"          # the one profile with a role of its own

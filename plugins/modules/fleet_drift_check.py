@@ -363,6 +363,8 @@ requests:
 
 import concurrent.futures
 
+from ansible.module_utils.common.parameters import remove_values
+
 from ansible_collections.msp.psa.plugins.module_utils._autotask import AUTH_SPEC as AT_SPEC, AutotaskClient
 from ansible_collections.msp.psa.plugins.module_utils._autotask_user import (
     USER_MUTUALLY_EXCLUSIVE, USER_REQUIRED_TOGETHER, USER_SPEC, provider_for as autotask_provider)
@@ -400,8 +402,9 @@ def tenant_options():
     return options
 
 
+TENANT_SPEC = tenant_options()
 SPEC = dict(
-    tenants=dict(type="list", elements="dict", required=True, options=tenant_options(),
+    tenants=dict(type="list", elements="dict", required=True, options=TENANT_SPEC,
                  required_if=[("psa", "autotask", AT_REQUIRED), ("psa", "connectwise", CW_REQUIRED)]),
     workers=dict(type="int", default=16),
     timeout=dict(type="float", default=30),
@@ -425,15 +428,40 @@ def check(tenant):
         return {"psa": tenant["psa"], "error": exc.to_fail_json()["msg"]}, 0
 
 
+def secrets_of(spec, params):
+    """The values of every no_log option in ``params`` (nested options included), as AnsibleModule collects
+    them: what must never leave this module."""
+    out = set()
+    for name, opts in spec.items():
+        value = params.get(name)
+        if value in (None, "", [], {}):
+            continue
+        if opts.get("no_log"):
+            out.add(str(value))
+        if opts.get("options"):
+            for sub in value if isinstance(value, list) else [value]:
+                if isinstance(sub, dict):
+                    out |= secrets_of(opts["options"], sub)
+    return out
+
+
 def run(module, client=None):
     fleet = dict((k, module.params[k]) for k in FLEET_WIDE)
+    fleet_secrets = secrets_of(CHECK_SPEC, module.params)
     tenants = [dict(tenant, **fleet) for tenant in module.params["tenants"]]
     results, requests = {}, 0
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, module.params["workers"])) as pool:
         for tenant, (entry, sent) in zip(tenants, pool.map(check, tenants)):
-            results[tenant["name"]] = entry
+            # Each tenant's result is cleared of that tenant's secrets (and the fleet's), the same guarantee
+            # AnsibleModule gives by checking every returned string against every no_log value of the fleet,
+            # which costs (tenants x secrets) and is quadratic in N. Then only the fleet's own secrets are
+            # left for exit_json to check, and the invocation it would echo is a summary, not every tenant.
+            results[tenant["name"]] = remove_values(entry, secrets_of(TENANT_SPEC, tenant) | fleet_secrets)
             requests += sent
-    return dict(changed=False, tenants=results, requests=requests)
+    module.no_log_values = set(fleet_secrets)
+    invocation = dict((k, v) for k, v in module.params.items() if k != "tenants" and k not in CHECK_SPEC)
+    invocation["tenants"] = "%d tenants" % len(tenants)
+    return dict(changed=False, tenants=results, requests=requests, invocation={"module_args": invocation})
 
 
 def main():
