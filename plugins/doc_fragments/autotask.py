@@ -39,6 +39,10 @@ options:
       - The zone's API URL, for example C(https://webservices5.autotask.net/ATServicesRest/).
       - When not set, the zone is found with the unauthenticated C(zoneInformation) call and cached on disk
         for O(zone_cache_ttl) seconds per username.
+      - A declared zone costs no lookup, and is not trusted blindly: when Autotask refuses it (HTTP 401, a
+        redirect, no connection), C(zoneInformation) is asked once; if the database is in another zone the
+        request is repeated there and a warning says to correct this option. A cached zone is checked the
+        same way, so a database that moved costs one lookup, not a failed run.
       - If not set, the value of the E(AUTOTASK_ZONE_URL) environment variable is used.
     type: str
   autotask_discovery_url:
@@ -59,18 +63,24 @@ options:
     description:
       - Seconds a zone lookup stays valid in the on-disk cache (E(MSP_PSA_CACHE_DIR), default
         C(~/.cache/msp.psa)). C(0) disables the cache.
+      - A cached zone is checked on every use (see O(autotask_zone_url)), so it can be kept long.
+      - The cache directory holds no secrets and no paths of the host that wrote it, so a pipeline can keep it
+        as an artifact and restore it in the next job (see the collection's docs/fleet.md).
     type: int
-    default: 86400
+    default: 2592000
   metadata_cache_ttl:
     description:
       - Seconds the database's field metadata (picklists such as security levels) stays valid in the on-disk
-        cache. A value the cache does not know refreshes it at once. C(0) disables the cache.
+        cache. A picklist value or label the cache does not know (a security level added since, one the
+        declaration names) refreshes it at once; field lengths and read-only flags change only with Autotask
+        releases. C(0) disables the cache.
     type: int
-    default: 3600
+    default: 604800
 notes:
   - Requests that Autotask answers with 429, 502, 503 or 504, and dropped connections, are retried with
-    back-off, honouring C(Retry-After) up to 60 seconds. A failed login (401) is never retried, because
-    Autotask locks accounts after repeated failures.
+    back-off, honouring C(Retry-After) up to 60 seconds. A failed login (401) is never retried in the same zone,
+    because Autotask locks accounts after repeated failures; only a declared or cached zone that Autotask
+    says is not the database's gets the request once more, in the right zone.
   - At most three requests are in flight to one Autotask host at a time, within Autotask's limit of three
     concurrent threads per endpoint and tracking identifier.
 requirements:

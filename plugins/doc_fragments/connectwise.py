@@ -49,6 +49,15 @@ options:
       - Overrides the host for both companyinfo and the API (for example a test server).
       - If not set, the value of the E(CONNECTWISE_BASE_URL) environment variable is used.
     type: str
+  connectwise_codebase:
+    description:
+      - The company's codebase (for example V(v2025_1/)), as C(/login/companyinfo) returns it. When set, that
+        lookup is not made.
+      - A declared or cached codebase is not trusted blindly: when the API answers 404 or 401 on it, companyinfo
+        is asked once; if the company moved to another codebase (after an upgrade) the request is repeated there
+        and a warning says to correct this option.
+      - If not set, the value of the E(CONNECTWISE_CODEBASE) environment variable is used.
+    type: str
   connectwise_api_version:
     description: The model version asked for in the Accept header.
     type: str
@@ -62,9 +71,13 @@ options:
     type: float
     default: 30
   codebase_cache_ttl:
-    description: Seconds a companyinfo answer stays valid in the on-disk cache. C(0) disables the cache.
+    description:
+      - Seconds a companyinfo answer stays valid in the on-disk cache (E(MSP_PSA_CACHE_DIR), default
+        C(~/.cache/msp.psa)). C(0) disables the cache.
+      - A cached codebase is checked on every use (see O(connectwise_codebase)), so it can be kept long. The cache
+        holds no secrets and no paths of the host that wrote it, so a pipeline can keep it between jobs.
     type: int
-    default: 86400
+    default: 2592000
 notes:
   - 429 (honouring C(Retry-After) up to 60 seconds), 502, 503, 504 and dropped connections are retried with
     back-off; 401 and 403 never are.

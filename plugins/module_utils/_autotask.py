@@ -21,6 +21,8 @@ from ansible_collections.msp.psa.plugins.module_utils._http import HTTPClient, P
 DISCOVERY_URL = "https://webservices.autotask.net/atservicesrest/"
 API_USER_LICENSE = 7
 UI_RESOURCES = "Admin > Account Settings & Users > Resources/Users (HR) > Resources/Users"
+# what a zone that is not (or no longer) the database's answers: 401, or a redirect to another zone
+ZONE_REFUSED = (301, 302, 307, 308, 401)
 
 AUTH_SPEC = dict(
     autotask_username=dict(type="str", required=True, fallback=(env_fallback, ["AUTOTASK_USERNAME"])),
@@ -31,8 +33,8 @@ AUTH_SPEC = dict(
     autotask_discovery_url=dict(type="str", default=DISCOVERY_URL, fallback=(env_fallback, ["AUTOTASK_DISCOVERY_URL"])),
     validate_certs=dict(type="bool", default=True),
     timeout=dict(type="float", default=30),
-    zone_cache_ttl=dict(type="int", default=86400),
-    metadata_cache_ttl=dict(type="int", default=3600),
+    zone_cache_ttl=dict(type="int", default=2592000),
+    metadata_cache_ttl=dict(type="int", default=604800),
 )
 
 
@@ -53,10 +55,11 @@ def ZoneCache(ttl=86400, path=None):  # pylint: disable=invalid-name
     return DiskCache("autotask-zones", ttl, path)
 
 
-def lookup_zone(http, username, discovery_url=DISCOVERY_URL, cache=None):
-    """GET {discovery}v1.0/zoneInformation?user= (pinned to V1.0, no auth)."""
+def lookup_zone(http, username, discovery_url=DISCOVERY_URL, cache=None, refresh=False):
+    """GET {discovery}v1.0/zoneInformation?user= (pinned to V1.0, no auth); ``refresh`` asks even when
+    the cache has an answer (the cached zone was refused) and replaces it."""
     key = "%s|%s" % (discovery_url.rstrip("/").lower(), username.lower())
-    cached = cache.get(key) if cache else None
+    cached = cache.get(key) if (cache and not refresh) else None
     if cached:
         return dict(cached, cached=True)
     url = "%s/v1.0/zoneInformation?user=%s" % (discovery_url.rstrip("/"), _quote(username))
@@ -111,10 +114,16 @@ class AutotaskClient:
         self.http.redact.add(integration_code)
         self.headers = {"UserName": username, "Secret": secret, "ApiIntegrationCode": integration_code}
         self._zone_url = zone_url
+        # where the zone came from: "declared" (autotask_zone_url), "cache" or "discovery"; a declared or
+        # cached zone the PSA refuses is asked for again once (see zone_refused)
+        self.zone_source = "declared" if zone_url else None
+        self._zone_checked = False
+        self.zone_moved = None
         self.discovery_url = discovery_url
         self.zone_cache = zone_cache
         self.check_mode = check_mode
         self._fields = {}
+        self._fresh = set()  # entities whose metadata was read from the PSA in this run (not the cache)
         self.metadata_cache = metadata_cache
         self.zone_info = None
 
@@ -125,25 +134,71 @@ class AutotaskClient:
         return cls(http, params["autotask_username"], params["autotask_secret"], params["autotask_integration_code"],
                    params.get("autotask_zone_url"), params["autotask_discovery_url"],
                    ZoneCache(params["zone_cache_ttl"]), check_mode,
-                   DiskCache("autotask-fields", params.get("metadata_cache_ttl", 3600)))
+                   DiskCache("autotask-fields", params.get("metadata_cache_ttl", 604800)))
 
     # -- zone -----------------------------------------------------------------------------------
     @property
     def base_url(self):
-        if self._zone_url:
-            url = self._zone_url
-        else:
+        if not self._zone_url:
             self.zone_info = lookup_zone(self.http, self.username, self.discovery_url, self.zone_cache)
-            url = self.zone_info["url"]
-            self._zone_url = url
-        return url.rstrip("/") + "/V1.0/"
+            self._zone_url = self.zone_info["url"]
+            self.zone_source = "cache" if self.zone_info.get("cached") else "discovery"
+        return self._zone_url.rstrip("/") + "/V1.0/"
+
+    @property
+    def zone(self):
+        """The zone this run talks to: API URL, UI URL and what vendor tools call the zone (webservicesN)."""
+        info = dict(self.zone_info or {}, url=self.base_url.rsplit("V1.0/", 1)[0])
+        info["web_url"] = info.get("web_url") or web_url_for(info["url"])
+        info["ui_zone"] = zone_name_for_ui(info["web_url"]) or zone_name_for_ui(info["url"].replace("webservices", "ww"))
+        info["source"] = self.zone_source
+        return info
+
+    def zone_refused(self):
+        """The PSA refused (401, redirect, no connection) a zone that was declared or cached, not just
+        discovered: ask zoneInformation once more, bypassing the cache. True when it names another zone;
+        the caller then retries there (the cache now holds the new zone). Asked at most once per run, so a
+        wrong secret is never tried twice in the same zone."""
+        if self._zone_checked or self.zone_source not in ("declared", "cache"):
+            return False
+        used, source = self._zone_url, self.zone_source
+        self._zone_checked = True
+        try:
+            info = lookup_zone(self.http, self.username, self.discovery_url, self.zone_cache, refresh=True)
+        except PSAError:
+            return False
+        if info["url"].rstrip("/").lower() == used.rstrip("/").lower():
+            return False
+        self.zone_info, self._zone_url, self.zone_source = info, info["url"], "discovery"
+        self.zone_moved = {"source": source, "was": used, "now": info["url"]}
+        return True
+
+    def zone_warning(self):
+        """What to correct when a declared or cached zone turned out wrong, or None."""
+        moved = self.zone_moved
+        if not moved:
+            return None
+        if moved["source"] == "declared":
+            return ("autotask_zone_url %s is not the zone of %s; Autotask's zoneInformation says %s, which this run "
+                    "used. Correct autotask_zone_url in the inventory (or remove it to discover the zone)." % (
+                        moved["was"], self.username, moved["now"]))
+        return ("The cached zone of %s (%s) was refused; the database moved to %s, and the cache now says so." % (
+            self.username, moved["was"], moved["now"]))
 
     # -- transport ------------------------------------------------------------------------------
     def call(self, method, path, body=None, idempotent=True):
         url = path if path.startswith("http") else self.base_url + path
-        resp = self.http.request(method, url, headers=self.headers, body=body, idempotent=idempotent)
+        try:
+            resp = self.http.request(method, url, headers=self.headers, body=body, idempotent=idempotent)
+        except PSAError as exc:  # a zone host that is gone or redirects elsewhere
+            if exc.kind == "connection" and not path.startswith("http") and self.zone_refused():
+                return self.call(method, path, body, idempotent)
+            raise
         if 200 <= resp.status < 300:
+            self._zone_checked = True  # the zone answered: a later refusal is not the zone's
             return resp.json
+        if resp.status in ZONE_REFUSED and not path.startswith("http") and self.zone_refused():
+            return self.call(method, path, body, idempotent)
         raise self.classify(resp, method, path)
 
     def classify(self, resp, method, path):
@@ -236,6 +291,7 @@ class AutotaskClient:
             cached = None if (refresh or not self.metadata_cache) else self.metadata_cache.get(key)
             if cached is None:
                 cached = (self.call("GET", entity + "/entityInformation/fields") or {}).get("fields") or []
+                self._fresh.add(entity)
                 if self.metadata_cache:
                     self.metadata_cache.put(key, cached)
             self._fields[entity] = cached
@@ -245,13 +301,18 @@ class AutotaskClient:
         """The picklist label of a value; refreshes cached metadata once if the value is new to it."""
         if value is None:
             return None
-        found = self.picklist(entity, field).label(value)
-        if found is None and self.metadata_cache:
+        return self.picklist(entity, field, knows=value).label(value)
+
+    def picklist(self, entity, field, knows=None):
+        """One picklist field. ``knows``: a value or label the database uses or the declaration names; when
+        metadata from the cache does not know it, the picklist changed since: it is read again (once per run)."""
+        found = self._picklist(entity, field)
+        if knows is not None and entity not in self._fresh and found.label(knows) is None and found.value(knows) is None:
             self.fields(entity, refresh=True)
-            found = self.picklist(entity, field).label(value)
+            found = self._picklist(entity, field)
         return found
 
-    def picklist(self, entity, field):
+    def _picklist(self, entity, field):
         for f in self.fields(entity):
             if f["name"].lower() == field.lower():
                 return Picklist(f["name"], f.get("picklistValues"))

@@ -219,8 +219,8 @@ class AutotaskProvider(Provider):
         for option, field in LENGTH_CHECKED.items():
             out += check_length(option, item.get(option), self.metadata(option).get("length"))
         if item.get("security_level") is not None:
-            out += check_choice("security_level", item["security_level"],
-                                self.client.picklist("Resources", "userType").labels(), "security level")
+            levels = self.client.picklist("Resources", "userType", knows=item["security_level"]).labels()
+            out += check_choice("security_level", item["security_level"], levels, "security level")
         for option, entity in NAMED.items():
             if item.get(option) is not None:
                 out += check_choice(option, item[option], list(self.names(entity).values()),

@@ -33,10 +33,11 @@ AUTH_SPEC = dict(
     connectwise_client_id=dict(type="str", required=True, fallback=(env_fallback, ["CONNECTWISE_CLIENT_ID"])),
     connectwise_site=dict(type="str", default="na", fallback=(env_fallback, ["CONNECTWISE_SITE"])),
     connectwise_base_url=dict(type="str", fallback=(env_fallback, ["CONNECTWISE_BASE_URL"])),
+    connectwise_codebase=dict(type="str", fallback=(env_fallback, ["CONNECTWISE_CODEBASE"])),
     connectwise_api_version=dict(type="str", default=API_VERSION),
     validate_certs=dict(type="bool", default=True),
     timeout=dict(type="float", default=30),
-    codebase_cache_ttl=dict(type="int", default=86400),
+    codebase_cache_ttl=dict(type="int", default=2592000),
 )
 
 
@@ -83,7 +84,7 @@ def api_url_for(site):
 
 class ConnectWiseClient:
     def __init__(self, http, company, public_key, private_key, client_id, site="na", base_url=None,
-                 api_version=API_VERSION, cache=None, check_mode=False):
+                 api_version=API_VERSION, cache=None, check_mode=False, codebase=None):
         if not client_id:
             raise PSAError("connectwise_client_id is empty: ConnectWise requires a clientId on every request.",
                            kind="invalid_input", fix="Register the integration at developer.connectwise.com and "
@@ -102,6 +103,12 @@ class ConnectWiseClient:
                         "Accept": "application/vnd.connectwise.com+json; version=%s" % api_version}
         self._base = None
         self.company_info = None
+        # where the codebase came from: "declared" (connectwise_codebase), "cache" or "discovery"; a declared or
+        # cached codebase the API does not answer on is asked for again once (see codebase_refused)
+        self.codebase = codebase
+        self.codebase_source = None
+        self.codebase_moved = None
+        self._codebase_checked = False
 
     @classmethod
     def from_params(cls, params, check_mode=False, prefix="connectwise_"):
@@ -110,7 +117,8 @@ class ConnectWiseClient:
         return cls(http, params["connectwise_company"], params["connectwise_public_key"],
                    params["connectwise_private_key"], params["connectwise_client_id"], params["connectwise_site"],
                    params.get("connectwise_base_url"), params["connectwise_api_version"],
-                   DiskCache("connectwise-codebases", params["codebase_cache_ttl"]), check_mode)
+                   DiskCache("connectwise-codebases", params["codebase_cache_ttl"]), check_mode,
+                   params.get("connectwise_codebase"))
 
     def as_member(self, public_key, private_key):
         """A client that authenticates with another member's key pair (same HTTP pool and redaction, company,
@@ -120,26 +128,69 @@ class ConnectWiseClient:
         other.info_host, other.api_host = self.info_host, self.api_host
         other.headers["Accept"] = self.headers["Accept"]
         other._base = self.base_url
+        other.codebase, other.codebase_source, other._codebase_checked = self.codebase, self.codebase_source, True
         return other
 
     # -- discovery ------------------------------------------------------------------------------
     @property
     def base_url(self):
         if self._base is None:
-            key = "%s|%s" % (self.info_host.lower(), self.company.lower())
-            info = self.cache.get(key) if self.cache else None
-            if info is None:
-                resp = self.http.request("GET", "%s/login/companyinfo/%s" % (self.info_host, self.company))
-                info = resp.json if resp.status == 200 else None
-                if not info:
-                    raise PSAError("ConnectWise does not know the company %r on %s." % (self.company, self.info_host),
-                                   kind="unknown_company", fix="Check connectwise_company (the company id you log in "
-                                                               "with) and connectwise_site.")
-                if self.cache:
-                    self.cache.put(key, info)
-            self.company_info = info
-            self._base = "%s/%sapis/3.0/" % (self.api_host, info.get("Codebase") or "v4_6_release/")
+            if self.codebase:
+                self.codebase_source = "declared"
+            else:
+                info, self.codebase_source = self.company_information()
+                self.codebase = info.get("Codebase") or "v4_6_release/"
+            self._base = "%s/%sapis/3.0/" % (self.api_host, self.codebase.strip("/") + "/")
         return self._base
+
+    def company_information(self, refresh=False):
+        """(companyinfo, "cache" or "discovery"): GET /login/companyinfo/{company}, unauthenticated, cached on
+        disk per (host, company); ``refresh`` asks even when the cache has an answer, and replaces it."""
+        key = "%s|%s" % (self.info_host.lower(), self.company.lower())
+        info = self.cache.get(key) if (self.cache and not refresh) else None
+        source = "cache"
+        if info is None:
+            source = "discovery"
+            resp = self.http.request("GET", "%s/login/companyinfo/%s" % (self.info_host, self.company))
+            info = resp.json if resp.status == 200 else None
+            if not info:
+                raise PSAError("ConnectWise does not know the company %r on %s." % (self.company, self.info_host),
+                               kind="unknown_company", fix="Check connectwise_company (the company id you log in "
+                                                           "with) and connectwise_site.")
+            if self.cache:
+                self.cache.put(key, info)
+        self.company_info = info
+        return info, source
+
+    def codebase_refused(self):
+        """The API answered 404 or 401 on a codebase that was declared or cached, not just discovered (a
+        company moves to a new codebase on upgrades): ask companyinfo once more, bypassing the cache. True when
+        it names another codebase; the caller then retries there. At most once per run."""
+        if self._codebase_checked or self.codebase_source not in ("declared", "cache"):
+            return False
+        used, source = self.codebase, self.codebase_source
+        self._codebase_checked = True
+        try:
+            now = self.company_information(refresh=True)[0].get("Codebase") or "v4_6_release/"
+        except PSAError:
+            return False
+        if now.strip("/").lower() == used.strip("/").lower():
+            return False
+        self.codebase, self._base, self.codebase_source = now, None, "discovery"
+        self.codebase_moved = {"source": source, "was": used, "now": now}
+        return True
+
+    def codebase_warning(self):
+        """What to correct when a declared or cached codebase turned out wrong, or None."""
+        moved = self.codebase_moved
+        if not moved:
+            return None
+        if moved["source"] == "declared":
+            return ("connectwise_codebase %s is not the codebase of %s; its companyinfo says %s, which this run used. "
+                    "Correct connectwise_codebase in the inventory (or remove it to discover the codebase)." % (
+                        moved["was"], self.company, moved["now"]))
+        return ("The cached codebase of %s (%s) was refused; the company moved to %s, and the cache now says so." % (
+            self.company, moved["was"], moved["now"]))
 
     # -- transport ------------------------------------------------------------------------------
     def call(self, method, path, body=None, params=None, idempotent=True):
@@ -148,7 +199,10 @@ class ConnectWiseClient:
             url += ("&" if "?" in url else "?") + _urlencode(params)
         resp = self.http.request(method, url, headers=self.headers, body=body, idempotent=idempotent)
         if 200 <= resp.status < 300:
+            self._codebase_checked = True  # the API answered on it: a later 404 is a real one
             return resp
+        if resp.status in (401, 404) and not path.startswith("http") and self.codebase_refused():
+            return self.call(method, path, body, params, idempotent)
         raise self.classify(resp, method, path, body)
 
     def classify(self, resp, method, path, sent=None):

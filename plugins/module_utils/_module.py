@@ -72,7 +72,7 @@ def connectwise_client(prefix="connectwise_", cache=True):
                                  params["connectwise_site"], params.get("connectwise_base_url"),
                                  params["connectwise_api_version"],
                                  DiskCache("connectwise-codebases", params["codebase_cache_ttl"]) if cache else None,
-                                 check_mode)
+                                 check_mode, params.get("connectwise_codebase"))
     return build
 
 

@@ -106,6 +106,31 @@ requests:
   returned: always
   type: int
   sample: 1
+zone:
+  description:
+    - The zone this call talked to, as M(msp.psa.autotask_zone_info) returns it, and where it came from.
+    - A declared (O(autotask_zone_url)) or cached zone that Autotask refuses (HTTP 401, a redirect, no
+      connection) is looked up again once; when the database moved, the call is repeated in the new zone
+      and a warning says what to correct.
+  returned: success
+  type: dict
+  contains:
+    url:
+      description: The zone's REST API base URL (without the API version).
+      type: str
+      sample: https://webservices5.autotask.net/ATServicesRest/
+    web_url:
+      description: The zone's web UI URL.
+      type: str
+      sample: https://ww5.autotask.net/
+    ui_zone:
+      description: What vendor tools ask for as "zone" (C(webservicesN)).
+      type: str
+      sample: webservices5
+    source:
+      description: C(declared) (O(autotask_zone_url)), C(cache) or C(discovery) (C(zoneInformation) asked in this call).
+      type: str
+      sample: cache
 """
 
 from ansible_collections.msp.psa.plugins.module_utils._autotask import AUTH_SPEC, AutotaskClient
@@ -133,6 +158,9 @@ def run(module, client):
     result = converge(provider, p["users"], module.check_mode, module._diff, tenant=p["tenant"],
                       inactivate_orphans=p["inactivate_orphans"], report_orphans=p["report_orphans"])
     result["requests"] = client.http.requests_sent
+    result["zone"] = client.zone
+    if client.zone_warning():
+        module.warn(client.zone_warning())
     return result
 
 

@@ -171,6 +171,8 @@ def run(module, client):
     result = converge(provider, p["members"], module.check_mode, module._diff, tenant=p["tenant"],
                       inactivate_orphans=p["inactivate_orphans"])
     result["requests"] = client.http.requests_sent
+    if client.codebase_warning():
+        module.warn(client.codebase_warning())
     return result
 
 

@@ -11,10 +11,15 @@ SECRET = "TopSecretValue2026abc"
 CODE = "CUSTOMTRACKINGIDENTIFIER123"
 
 
-def client(fake, retries=3, check_mode=False):
+def client(fake, retries=3, check_mode=False, zone_cache=None):
     http = HTTPClient(timeout=5, retries=retries, backoff=0.01, redactor=Redactor([SECRET, CODE]))
     return AutotaskClient(http, "msppsa01@t.example", SECRET, CODE, zone_url=fake.url + "/webservices5/ATServicesRest/",
-                          check_mode=check_mode)
+                          discovery_url=fake.url + "/atservicesrest/", check_mode=check_mode, zone_cache=zone_cache)
+
+
+def zone_answer(fake, n):
+    return {"zoneName": "Zone %d" % n, "url": "%s/webservices%d/ATServicesRest/" % (fake.url, n),
+            "webUrl": "https://ww%d.autotask.net/" % n, "ci": 310001}
 
 
 def test_query_follows_next_page_urls_with_the_same_body(fake):
@@ -46,12 +51,45 @@ def test_429_with_retry_after_5xx_and_dropped_connections_are_retried(fake):
 
 def test_a_failed_login_is_never_retried_and_names_the_fix_without_secrets(fake):
     fake.answer(401, None, {"WWW-Authenticate": 'Basic realm="webservices5"'})
+    fake.answer(200, zone_answer(fake, 5))  # the declared zone is checked once: it is the right one
     fake.answer(200, {})
     with pytest.raises(PSAError) as err:
         client(fake).call("GET", "ThresholdInformation")
-    assert len(fake.seen) == 1
+    assert [s["path"].split("?")[0] for s in fake.seen] == [
+        "/webservices5/ATServicesRest/V1.0/ThresholdInformation", "/atservicesrest/v1.0/zoneInformation"]
+    assert "Secret" not in fake.seen[1]["headers"], "the zone lookup is unauthenticated"
     assert err.value.kind == "credentials" and "did not retry" in err.value.fix
     assert SECRET not in str(err.value.to_fail_json()) and CODE not in str(err.value.to_fail_json())
+
+
+def test_a_declared_zone_that_is_not_the_databases_is_looked_up_once_and_the_call_repeated(fake, tmp_path):
+    fake.answer(401, None)
+    fake.answer(200, zone_answer(fake, 14))
+    fake.answer(200, {"externalRequestThreshold": 100, "currentTimeframeRequestCount": 1})
+    fake.answer(401, None)
+    at = client(fake, zone_cache=ZoneCache(path=str(tmp_path)))
+    assert at.threshold()["limit"] == 100
+    assert [s["path"].split("?")[0] for s in fake.seen] == [
+        "/webservices5/ATServicesRest/V1.0/ThresholdInformation", "/atservicesrest/v1.0/zoneInformation",
+        "/webservices14/ATServicesRest/V1.0/ThresholdInformation"]
+    assert at.zone["ui_zone"] == "webservices14" and at.zone["source"] == "discovery"
+    assert "autotask_zone_url" in at.zone_warning() and "webservices14" in at.zone_warning()
+    with pytest.raises(PSAError) as err:  # the new zone answered: a later 401 is the credentials', not looked up
+        at.call("GET", "ThresholdInformation")
+    assert err.value.kind == "credentials" and len(fake.seen) == 4
+    cached = ZoneCache(path=str(tmp_path)).get("%s/atservicesrest|msppsa01@t.example" % fake.url.lower())
+    assert cached["url"].endswith("/webservices14/ATServicesRest/"), "the cache holds the new zone"
+
+
+def test_a_zone_that_was_just_discovered_is_not_looked_up_again(fake, tmp_path):
+    fake.answer(200, zone_answer(fake, 5))
+    fake.answer(401, None)
+    http = HTTPClient(timeout=5, retries=0, redactor=Redactor([SECRET, CODE]))
+    at = AutotaskClient(http, "msppsa01@t.example", SECRET, CODE, discovery_url=fake.url + "/atservicesrest/",
+                        zone_cache=ZoneCache(path=str(tmp_path)))
+    with pytest.raises(PSAError):
+        at.call("GET", "ThresholdInformation")
+    assert len(fake.seen) == 2
 
 
 @pytest.mark.parametrize("status,errors,kind", [

@@ -82,3 +82,25 @@ def test_verify_key_pair_as_the_member_without_a_second_discovery(api):
     paths = [s["path"].split("?")[0] for s in api.seen]
     assert paths.count("/login/companyinfo/tenant2") == 1
     assert api.seen[2]["headers"]["Authorization"] == "Basic " + base64.b64encode(b"tenant2+MPUB:MPRIV-key-22").decode()
+
+
+def test_a_declared_codebase_costs_no_companyinfo_and_a_moved_one_is_found_again(api):
+    declared = ConnectWiseClient(HTTPClient(timeout=5, retries=1, backoff=0), "tenant2", "PUB", "PRIV-secret-1",
+                                 "client-id-1", base_url=api.url, codebase="v2025_1/")
+    api.answer(200, [{"id": 1}])
+    assert declared.list("system/apiMembers") == [{"id": 1}]
+    assert [s["path"].split("?")[0] for s in api.seen] == ["/v2025_1/apis/3.0/system/apiMembers"]
+
+    moved = ConnectWiseClient(HTTPClient(timeout=5, retries=1, backoff=0), "tenant2", "PUB", "PRIV-secret-1",
+                              "client-id-1", base_url=api.url, codebase="v2019_4/")
+    api.answer(404, {"code": "NotFound", "message": "not this company's codebase"})
+    api.answer(200, INFO)
+    api.answer(200, [{"id": 2}])
+    api.answer(404, {"code": "NotFound", "message": "no such member"})
+    assert moved.list("system/apiMembers") == [{"id": 2}]
+    assert [s["path"].split("?")[0] for s in api.seen[1:]] == [
+        "/v2019_4/apis/3.0/system/apiMembers", "/login/companyinfo/tenant2", "/v2025_1/apis/3.0/system/apiMembers"]
+    assert "connectwise_codebase v2019_4/" in moved.codebase_warning() and "v2025_1/" in moved.codebase_warning()
+    with pytest.raises(PSAError) as err:  # verified: a later 404 is a real one, companyinfo is not asked again
+        moved.get("system/members/99")
+    assert err.value.kind == "not_found" and len(api.seen) == 5
