@@ -39,7 +39,7 @@ options:
       - The zone's API URL, for example C(https://webservices5.autotask.net/ATServicesRest/).
       - When not set, the zone is found with the unauthenticated C(zoneInformation) call and cached on disk
         for O(zone_cache_ttl) seconds per username.
-      - A declared zone costs no lookup, and is not trusted blindly: when Autotask refuses it (HTTP 401, a
+      - A declared zone costs no lookup, and is not trusted blindly - when Autotask refuses it (HTTP 401, a
         redirect, no connection), C(zoneInformation) is asked once; if the database is in another zone the
         request is repeated there and a warning says to correct this option. A cached zone is checked the
         same way, so a database that moved costs one lookup, not a failed run.

@@ -53,7 +53,7 @@ options:
     description:
       - The company's codebase (for example V(v2025_1/)), as C(/login/companyinfo) returns it. When set, that
         lookup is not made.
-      - A declared or cached codebase is not trusted blindly: when the API answers 404 or 401 on it, companyinfo
+      - A declared or cached codebase is not trusted blindly - when the API answers 404 or 401 on it, companyinfo
         is asked once; if the company moved to another codebase (after an upgrade) the request is repeated there
         and a warning says to correct this option.
       - If not set, the value of the E(CONNECTWISE_CODEBASE) environment variable is used.
