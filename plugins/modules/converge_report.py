@@ -31,7 +31,8 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
-    details: The report is written in check mode too (it shows what the converge would do); it changes no system.
+    details: Writes nothing in check mode (like the converge's hand-off files); returns the outcome and counts it
+      would write.
   diff_mode:
     support: none
   idempotent:
@@ -95,7 +96,7 @@ tenants:
   type: dict
   sample: {"contoso": {"psa": "autotask", "outcome": "drift", "reason": "1 finding(s) remain: autoelevate exists"}}
 files:
-  description: The files written.
+  description: The files written (none in check mode).
   returned: always
   type: list
   elements: str
@@ -150,15 +151,19 @@ def run(module, client=None):
               "generated_at": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
     report["counts"] = glance(report)
     out_dir = params["output_dir"]
+    files = [os.path.join(out_dir, "converge-report.html"), os.path.join(out_dir, "converge-report.json")]
+    returned = dict(changed=False, outcome=outcome, counts=report["counts"], files=[] if module.check_mode else files,
+                    tenants={n: {"psa": t["psa"], "outcome": t["outcome"], "reason": t["reason"]}
+                             for n, t in tenants.items()})
+    if module.check_mode:
+        return returned
     if not os.path.isdir(out_dir):
         os.makedirs(out_dir)
-    files = [os.path.join(out_dir, "converge-report.html"), os.path.join(out_dir, "converge-report.json")]
     with open(files[0], "w", encoding="utf-8") as handle:
         handle.write(render(report, "converge"))
     with open(files[1], "w") as handle:
         json.dump(report, handle, indent=2, sort_keys=True)
-    return dict(changed=False, outcome=outcome, counts=report["counts"], files=files,
-                tenants={n: {"psa": t["psa"], "outcome": t["outcome"], "reason": t["reason"]} for n, t in tenants.items()})
+    return returned
 
 
 def main():
