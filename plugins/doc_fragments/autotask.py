@@ -78,9 +78,14 @@ options:
     default: 604800
 notes:
   - Requests that Autotask answers with 429, 502, 503 or 504, and dropped connections, are retried with
-    back-off, honouring C(Retry-After) up to 60 seconds. A failed login (401) is never retried in the same zone,
-    because Autotask locks accounts after repeated failures; only a declared or cached zone that Autotask
-    says is not the database's gets the request once more, in the right zone.
+    back-off, honouring C(Retry-After) up to 60 seconds. A thread-limit rejection (C(Itgenatr005), "thread
+    threshold"), which may come with another status and without C(Retry-After), is retried the same way for
+    reads; a create is never sent twice. A failed login (401) is never retried in the same zone, because
+    Autotask locks accounts after repeated failures; only a declared or cached zone that Autotask says is not
+    the database's gets the request once more, in the right zone.
+  - Errors quote Autotask's own text. An unknown username or a wrong integration code is recognised whether
+    Autotask answers 401 or 500 (both occur); a 500 on the first request that is not a plain read is confirmed
+    with one read of C(ThresholdInformation).
   - At most three requests are in flight to one Autotask host at a time, within Autotask's limit of three
     concurrent threads per endpoint and tracking identifier.
 requirements:

@@ -59,7 +59,13 @@ options:
       - If not set, the value of the E(CONNECTWISE_CODEBASE) environment variable is used.
     type: str
   connectwise_api_version:
-    description: The model version asked for in the Accept header.
+    description:
+      - The ConnectWise API (model) version asked for in the C(Accept) header
+        (C(application/vnd.connectwise.com+json; version=<this>)). The collection is written against the default;
+        set another one only for a server that does not serve it.
+      - Every error that can depend on the version (a refused version, a 400 on fields, a 404) names the version
+        sent and, when the server reports it, the server's current one.
+      - If not set, the value of the E(CONNECTWISE_API_VERSION) environment variable is used.
     type: str
     default: "2025.8"
   validate_certs:

@@ -12,17 +12,21 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import re
+import time
 
 from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.msp.psa.plugins.module_utils._cache import DiskCache
-from ansible_collections.msp.psa.plugins.module_utils._http import HTTPClient, PSAError, Redactor
+from ansible_collections.msp.psa.plugins.module_utils._http import RETRY_STATUSES, HTTPClient, PSAError, Redactor
 
 DISCOVERY_URL = "https://webservices.autotask.net/atservicesrest/"
 API_USER_LICENSE = 7
 UI_RESOURCES = "Admin > Account Settings & Users > Resources/Users (HR) > Resources/Users"
 # what a zone that is not (or no longer) the database's answers: 401, or a redirect to another zone
 ZONE_REFUSED = (301, 302, 307, 308, 401)
+# Error texts the real service is known to use; they only refine what status and structure decide.
+TRACKING_TEXTS = ("integrationcode", "integration code", "tracking identifier")  # python-atws#64, autotask-php#174
+PERMISSION_TEXT = "adequate permissions"  # django-autotask FORBIDDEN_ERROR_MESSAGE (403, or 500 since 2021)
 
 AUTH_SPEC = dict(
     autotask_username=dict(type="str", required=True, fallback=(env_fallback, ["AUTOTASK_USERNAME"])),
@@ -126,6 +130,7 @@ class AutotaskClient:
         self._fresh = set()  # entities whose metadata was read from the PSA in this run (not the cache)
         self.metadata_cache = metadata_cache
         self.zone_info = None
+        self.authenticated = False  # a request with these credentials succeeded (see classify)
 
     @classmethod
     def from_params(cls, params, check_mode=False):
@@ -187,63 +192,136 @@ class AutotaskClient:
 
     # -- transport ------------------------------------------------------------------------------
     def call(self, method, path, body=None, idempotent=True):
+        """One request; a thread-limit rejection the HTTP layer did not already retry is retried here with
+        bounded back-off, for idempotent requests only (a create is never sent twice)."""
         url = path if path.startswith("http") else self.base_url + path
-        try:
-            resp = self.http.request(method, url, headers=self.headers, body=body, idempotent=idempotent)
-        except PSAError as exc:  # a zone host that is gone or redirects elsewhere
-            if exc.kind == "connection" and not path.startswith("http") and self.zone_refused():
+        waited = 0
+        while True:
+            try:
+                resp = self.http.request(method, url, headers=self.headers, body=body, idempotent=idempotent)
+            except PSAError as exc:  # a zone host that is gone or redirects elsewhere
+                if exc.kind == "connection" and not path.startswith("http") and self.zone_refused():
+                    return self.call(method, path, body, idempotent)
+                raise
+            if 200 <= resp.status < 300:
+                self._zone_checked = True  # the zone answered: a later refusal is not the zone's
+                self.authenticated = True
+                return resp.json
+            if resp.status in ZONE_REFUSED and not path.startswith("http") and self.zone_refused():
                 return self.call(method, path, body, idempotent)
-            raise
-        if 200 <= resp.status < 300:
-            self._zone_checked = True  # the zone answered: a later refusal is not the zone's
-            return resp.json
-        if resp.status in ZONE_REFUSED and not path.startswith("http") and self.zone_refused():
-            return self.call(method, path, body, idempotent)
-        raise self.classify(resp, method, path)
+            error = self.classify(resp, method, path)
+            if error.kind == "auth_or_input":
+                error = self.confirm_auth(error)
+            if error.kind != "thread_limit" or not idempotent or resp.status in RETRY_STATUSES \
+                    or waited >= self.http.retries:
+                raise error
+            time.sleep(self.thread_limit_wait(resp, waited))
+            waited += 1
+
+    def thread_limit_wait(self, resp, attempt):
+        """Seconds before retrying a thread-limit rejection: its Retry-After if it sent one (within the HTTP
+        layer's cap), else exponential back-off from the HTTP layer's factor, at most 10 s."""
+        after = (resp.headers or {}).get("Retry-After")
+        if after and str(after).strip().isdigit():
+            return min(float(after), self.http.max_wait)
+        return min(self.http.backoff * (2 ** attempt), 10.0)
+
+    def confirm_auth(self, error):
+        """A query or write refused with HTTP 500 before anything succeeded: the credentials (an unknown
+        username or a wrong tracking identifier) or the request's content? One read without content
+        (ThresholdInformation) tells: refused as well, it is the credentials."""
+        probe = self.http.request("GET", self.base_url + "ThresholdInformation", headers=self.headers)
+        if 200 <= probe.status < 300:
+            self.authenticated = True
+            return PSAError(error.details["api_message"], kind="api", status=error.status,
+                            details=dict((k, v) for k, v in error.details.items() if k != "api_message"))
+        again = self.classify(probe, "GET", "ThresholdInformation")
+        if again.kind not in ("credentials", "tracking_identifier", "locked"):
+            return again
+        return PSAError("%s A request without content (GET ThresholdInformation) was refused as well (HTTP %s), so "
+                        "the credentials are what Autotask refuses." % (error.message, probe.status), kind=again.kind,
+                        status=error.status, details=again.details, fix=again.fix)
 
     def classify(self, resp, method, path):
+        """A PSAError for an answer that is not a success, by status and structure; the PSA's own text is
+        always quoted. Real Autotask answers (autotask-api.md 2.2 and its sources):
+
+        * a bad secret for a valid user (and a locked account, which answers the same): 401, empty body;
+        * an unknown username or a wrong tracking identifier: 401 on some tenants, 500 ``{"errors": [...]}``
+          on others; the texts are not documented, so a 500 counts as an authentication failure when nothing
+          has succeeded yet with these credentials and the request carried no input that could be wrong;
+        * missing permission: 403, or 500 saying the resource "does not have the adequate permissions";
+        * thread limit: ``Itgenatr005`` / "thread threshold ... exceeded", with 429 or another status, with or
+          without Retry-After; the hourly request threshold: 429;
+        * validation and query mistakes: 500 (sometimes 400/404) ``{"errors": [...]}``; 405 ``{"Message": ...}``.
+        """
         body = resp.json if isinstance(resp.json, dict) else {}
-        errors = body.get("errors") or ([body["Message"]] if body.get("Message") else [])
-        text = self.http.redact("; ".join(str(e) for e in errors) or resp.text[:300])
+        errors = body.get("errors") if isinstance(body.get("errors"), list) else []
+        said = [str(e) for e in errors] or ([str(body["Message"])] if body.get("Message") else [])
+        text = self.http.redact("; ".join(said) or resp.text[:300]).strip()
+        quoted = ("Autotask said: %s" % text) if text else "Autotask sent no error text"
         low = text.lower()
         entity = path.split("?")[0].split("/")[0] if not path.startswith("http") else path.split("/V1.0/")[-1].split("/")[0]
         where = "%s %s" % (method, entity)
         status = resp.status
         user = self.username
-        if status == 401 or (status == 500 and ("integrationcode" in low or "user name is not valid" in low)):
-            if "integrationcode" in low or "tracking" in low:
-                return PSAError("Autotask refused the API tracking identifier sent for %s (%s)." % (user, text),
-                                kind="tracking_identifier", status=status,
-                                fix="Use the integration code shown in the API Tracking Identifier section of "
-                                    "%s > %s (Custom (Internal Integration)), or re-enable that vendor." % (UI_RESOURCES, user))
-            if "locked" in low:
-                return PSAError("The Autotask account %s is locked." % user, kind="locked", status=status,
-                                fix="Unlock it in %s > %s > Security, then correct the stored secret." % (UI_RESOURCES, user))
-            if "user name is not valid" in low:
-                return PSAError("Autotask does not know the API user %s." % user, kind="unknown_username",
-                                status=status, fix="Check autotask_username.")
+        details = {"entity": entity, "psa_errors": said}
+        if "itgenatr005" in low or ("thread" in low and ("threshold" in low or "limit" in low)):
+            after = (resp.headers or {}).get("Retry-After")
             return PSAError(
-                "Autotask refused the credentials of %s on %s (HTTP 401%s). The secret, the API tracking identifier "
-                "(integration code) or the zone is wrong, or the account is locked or inactive." % (
-                    user, where, (": " + text) if text else ""),
-                kind="credentials", status=status,
-                fix="Check the secret (%s > %s > Security > Generate Secret) and the integration code; Autotask "
-                    "locks an account after repeated failures, so this module did not retry." % (UI_RESOURCES, user))
-        if status == 403 or "adequate permissions" in low:
+                "Autotask refused %s: too many requests at once for this endpoint and API tracking identifier "
+                "(thread limit; HTTP %s%s). %s" % (where, status, ", Retry-After %s s" % after if after else "", quoted),
+                kind="thread_limit", status=status, details=dict(details, retry_after=after),
+                fix="Reads are retried with back-off and a create is never sent twice; run again, with fewer "
+                    "concurrent runs against this tenant (throttle) if it keeps happening.")
+        if any(m in low for m in TRACKING_TEXTS) and (status in (401, 500) or not self.authenticated):
+            return PSAError("Autotask refused the API tracking identifier (integration code) sent for %s on %s "
+                            "(HTTP %s). %s" % (user, where, status, quoted),
+                            kind="tracking_identifier", status=status, details=details,
+                            fix="Use the integration code shown in the API Tracking Identifier section of "
+                                "%s > %s (Custom (Internal Integration)), or re-enable that vendor." % (UI_RESOURCES, user))
+        if status == 401:
+            if "locked" in low:
+                return PSAError("The Autotask account %s is locked (HTTP 401). %s" % (user, quoted), kind="locked",
+                                status=status, details=details,
+                                fix="Unlock it in %s > %s > Security, then correct the stored secret." % (UI_RESOURCES, user))
+            return PSAError(
+                "Autotask refused the credentials of %s on %s (HTTP 401). %s. The secret, the username, the API "
+                "tracking identifier (integration code) or the zone is wrong, or the account is locked or inactive "
+                "(Autotask answers a locked account like a wrong secret)." % (user, where, quoted),
+                kind="credentials", status=status, details=details,
+                fix="Check the secret (%s > %s > Security > Generate Secret), the username and the integration "
+                    "code, and whether the account is locked; Autotask locks an account after repeated failures, so "
+                    "this module did not retry." % (UI_RESOURCES, user))
+        if status == 403 or PERMISSION_TEXT in low:
             action = {"GET": "query", "POST": "create" if "/query" not in path else "query", "PATCH": "update",
-                      "PUT": "update", "DELETE": "delete"}[method]
-            return PSAError("The API user %s may not %s %s: %s" % (user, action, entity, text), kind="permission",
-                            status=status, details={"entity": entity, "action": action},
+                      "PUT": "update", "DELETE": "delete"}.get(method, method.lower())
+            return PSAError("The API user %s may not %s %s (HTTP %s). %s" % (user, action, entity, status, quoted),
+                            kind="permission", status=status, details=dict(details, action=action),
                             fix="Give its security level %s access to %s (Admin > Account Settings & Users > "
                                 "Resources/Users (HR) > Security > Security Levels)." % (action, entity))
         if status == 429:
-            if "threshold" in low and "thread" not in low:
-                return PSAError("The Autotask database has used its hourly request budget: %s" % text,
-                                kind="budget", status=status,
+            if "threshold" in low:
+                return PSAError("The Autotask database has used its hourly request budget (HTTP 429). %s" % quoted,
+                                kind="budget", status=status, details=details,
                                 fix="Wait for the rolling hour to free requests; check autotask_threshold_info first.")
-            return PSAError("Autotask is throttling %s: %s" % (where, text), kind="rate_limited", status=status,
+            return PSAError("Autotask is throttling %s (HTTP 429). %s" % (where, quoted), kind="rate_limited",
+                            status=status, details=details,
                             fix="Lower the run's concurrency for this tenant (throttle) and retry later.")
-        return PSAError("Autotask answered HTTP %s to %s: %s" % (status, where, text), kind="api", status=status)
+        if status == 500 and said and not self.authenticated:
+            guess = ("Autotask refused the first request of %s (%s) with HTTP 500. %s. On some tenants this is how "
+                     "Autotask answers an unknown username or a wrong API tracking identifier (integration code)."
+                     % (user, where, quoted))
+            fix = ("Check autotask_username (it includes the database's domain) and autotask_integration_code (%s > "
+                   "%s > API Tracking Identifier)." % (UI_RESOURCES, user))
+            if method == "GET":  # nothing sent could be invalid: the credentials are what is refused
+                return PSAError(guess, kind="credentials", status=status, details=details, fix=fix)
+            # a write or query: its content may be what is refused; call() asks once more without content
+            return PSAError(guess, kind="auth_or_input", status=status, fix=fix,
+                            details=dict(details, api_message="Autotask answered HTTP %s to %s. %s" % (
+                                status, where, quoted)))
+        return PSAError("Autotask answered HTTP %s to %s. %s" % (status, where, quoted), kind="api", status=status,
+                        details=details)
 
     # -- entities -------------------------------------------------------------------------------
     def query(self, entity, filters, include_fields=None, max_records=500):

@@ -21,6 +21,8 @@ from ansible_collections.msp.psa.plugins.module_utils._cache import DiskCache
 from ansible_collections.msp.psa.plugins.module_utils._http import HTTPClient, PSAError, Redactor
 
 CLOUD_SITES = ("na", "eu", "au", "aus", "za")
+# The ConnectWise model version this collection is written against: the one place it is pinned (the doc
+# fragment repeats it as the option's default; sanity checks they agree). connectwise_api_version overrides it.
 API_VERSION = "2025.8"
 UI_API_MEMBERS = "System > Members > API Members"
 
@@ -34,11 +36,16 @@ AUTH_SPEC = dict(
     connectwise_site=dict(type="str", default="na", fallback=(env_fallback, ["CONNECTWISE_SITE"])),
     connectwise_base_url=dict(type="str", fallback=(env_fallback, ["CONNECTWISE_BASE_URL"])),
     connectwise_codebase=dict(type="str", fallback=(env_fallback, ["CONNECTWISE_CODEBASE"])),
-    connectwise_api_version=dict(type="str", default=API_VERSION),
+    connectwise_api_version=dict(type="str", default=API_VERSION, fallback=(env_fallback, ["CONNECTWISE_API_VERSION"])),
     validate_certs=dict(type="bool", default=True),
     timeout=dict(type="float", default=30),
     codebase_cache_ttl=dict(type="int", default=2592000),
 )
+
+
+def accept(api_version):
+    """The Accept header that selects a ConnectWise API (model) version."""
+    return "application/vnd.connectwise.com+json; version=%s" % api_version
 
 
 def quote(value):
@@ -99,8 +106,8 @@ class ConnectWiseClient:
         self.check_mode = check_mode
         token = base64.b64encode(("%s+%s:%s" % (company, public_key, private_key)).encode("utf-8")).decode("ascii")
         self.http.redact.add(token)
-        self.headers = {"Authorization": "Basic " + token, "clientId": client_id,
-                        "Accept": "application/vnd.connectwise.com+json; version=%s" % api_version}
+        self.api_version = api_version or API_VERSION
+        self.headers = {"Authorization": "Basic " + token, "clientId": client_id, "Accept": accept(self.api_version)}
         self._base = None
         self.company_info = None
         # where the codebase came from: "declared" (connectwise_codebase), "cache" or "discovery"; a declared or
@@ -124,9 +131,8 @@ class ConnectWiseClient:
         """A client that authenticates with another member's key pair (same HTTP pool and redaction, company,
         site, version and codebase; no second companyinfo lookup), to verify that pair."""
         other = ConnectWiseClient(self.http, self.company, public_key, private_key, self.headers["clientId"], self.site,
-                                  cache=self.cache, check_mode=self.check_mode)
+                                  api_version=self.api_version, cache=self.cache, check_mode=self.check_mode)
         other.info_host, other.api_host = self.info_host, self.api_host
-        other.headers["Accept"] = self.headers["Accept"]
         other._base = self.base_url
         other.codebase, other.codebase_source, other._codebase_checked = self.codebase, self.codebase_source, True
         return other
@@ -206,36 +212,71 @@ class ConnectWiseClient:
         raise self.classify(resp, method, path, body)
 
     def classify(self, resp, method, path, sent=None):
+        """A PSAError for an answer that is not a success, by status and the ``ErrorResponseMessage`` envelope
+        (``{code, message, errors: [{code, message, resource, field}]}``; a 429 may say ``error`` instead of
+        ``code``), always quoting what ConnectWise said and, where the model version could be the cause, the
+        version this client asked for."""
         body = resp.json if isinstance(resp.json, dict) else {}
-        message = self.http.redact(body.get("message") or resp.text[:300])
-        errors = body.get("errors") or []
+        errors = [e for e in (body.get("errors") or []) if isinstance(e, dict)]
+        code = str(body.get("code") or body.get("error") or "")
+        message = self.http.redact(body.get("message") or ("" if body else resp.text[:300])).strip()
+        head = ("%s: %s" % (code, message)) if code and message else (message or code)
+        parts = ([head] if head else []) + ["%s: %s" % (e.get("field") or e.get("resource") or e.get("code"),
+                                                        self.http.redact(e.get("message") or e.get("code") or ""))
+                                            for e in errors]
+        said = "; ".join(parts)
+        quoted = ("ConnectWise said: %s" % said) if said else "ConnectWise sent no error text"
         where = "%s %s" % (method, path.split("?")[0])
-        if resp.status == 401:
-            if "clientid" in message.lower():
-                return PSAError("ConnectWise refused the request without a valid clientId (%s)." % message,
-                                kind="client_id", status=401, fix="Set connectwise_client_id.")
-            return PSAError("ConnectWise refused the API keys of %s+%s on %s (%s)." % (
-                self.company, self.public_key, where, message or "401"), kind="credentials", status=401,
+        status = resp.status
+        details = {"code": code or None, "psa_message": message or None}
+        server = (resp.headers or {}).get("api-current-version")
+        version = "API version %s was asked for (Accept header)%s; connectwise_api_version overrides it." % (
+            self.api_version, (", the server's current version is %s" % server) if server else "")
+        if status == 401:
+            if "clientid" in said.lower():
+                return PSAError("ConnectWise refused the request without a valid clientId (HTTP 401). %s" % quoted,
+                                kind="client_id", status=401, details=details, fix="Set connectwise_client_id.")
+            return PSAError("ConnectWise refused the API keys of %s+%s on %s (HTTP 401). %s" % (
+                self.company, self.public_key, where, quoted), kind="credentials", status=401, details=details,
                 fix="Check the public/private key pair (%s > member > API Keys) and that the member is active; "
                     "authentication failures are not retried." % UI_API_MEMBERS)
-        if resp.status == 403:
-            return PSAError("The security role of the collection's API member does not allow %s: %s" % (where, message),
-                            kind="permission", status=403,
-                            fix="Give its role the level named above in System > Security Roles.")
+        if status == 403:
+            return PSAError("The security role of the collection's API member does not allow %s (HTTP 403). %s" % (
+                where, quoted), kind="permission", status=403, details=details,
+                fix="Give its role the level named above in System > Security Roles.")
         if any(e.get("code") == "ObjectExists" for e in errors):
             e = [x for x in errors if x.get("code") == "ObjectExists"][0]
-            return duplicate_error(e, where, resp.status, sent if isinstance(sent, dict) else {})
-        if resp.status == 400 and errors:
-            text = "; ".join("%s: %s" % (e.get("field"), e.get("message")) for e in errors)
-            return PSAError("ConnectWise rejected %s: %s" % (where, text), kind="invalid_input", status=400,
-                            details={"fields": [e.get("field") for e in errors]})
-        if resp.status == 404:
-            return PSAError("ConnectWise has no %s (HTTP 404; on cloud a 404 can also mean bad authentication)." % where,
-                            kind="not_found", status=404)
-        if resp.status == 429:
-            return PSAError("ConnectWise is rate limiting this company: %s" % message, kind="rate_limited", status=429)
-        return PSAError("ConnectWise answered HTTP %s to %s: %s" % (resp.status, where, message), kind="api",
-                        status=resp.status)
+            return duplicate_error(e, where, status, sent if isinstance(sent, dict) else {})
+        if status in (406, 415) or (not errors and "version" in said.lower()):
+            return PSAError("ConnectWise refused %s for its API version (HTTP %s). %s. %s" % (
+                where, status, quoted, version), kind="api_version", status=status,
+                details=dict(details, api_version=self.api_version, server_version=server),
+                fix="Set connectwise_api_version to a version this server serves%s." % (
+                    (" (for example %s)" % server) if server else ""))
+        if status == 400 and errors:
+            fields = [e.get("field") for e in errors if e.get("field")]
+            return PSAError("ConnectWise rejected %s (HTTP 400%s). %s. Field rules follow the API model: %s" % (
+                where, (", fields: %s" % ", ".join(fields)) if fields else "", quoted, version),
+                kind="invalid_input", status=400, details=dict(details, fields=[e.get("field") for e in errors],
+                                                              api_version=self.api_version))
+        if status == 400:
+            return PSAError("ConnectWise refused %s as malformed (HTTP 400). %s. %s" % (where, quoted, version),
+                            kind="invalid_input", status=400, details=dict(details, api_version=self.api_version))
+        if status == 404:
+            return PSAError("ConnectWise has no %s (HTTP 404; on cloud a 404 can also mean bad authentication, and a "
+                            "path can be missing from an older model). %s. %s" % (where, quoted, version),
+                            kind="not_found", status=404, details=dict(details, api_version=self.api_version))
+        if status == 409:
+            return PSAError("ConnectWise refused %s with a conflict (HTTP 409: the record is in use or changed "
+                            "meanwhile). %s" % (where, quoted), kind="conflict", status=409, details=details,
+                            fix="Run again: the next run reads the record afresh.")
+        if status == 429:
+            after = (resp.headers or {}).get("Retry-After")
+            return PSAError("ConnectWise is rate limiting this company (HTTP 429%s). %s" % (
+                ", Retry-After %s s" % after if after else "", quoted), kind="rate_limited", status=429,
+                details=details, fix="Lower the run's concurrency against this company and run again later.")
+        return PSAError("ConnectWise answered HTTP %s to %s. %s" % (status, where, quoted), kind="api",
+                        status=status, details=details)
 
     # -- operations -----------------------------------------------------------------------------
     def list(self, path, conditions=None, fields=None, page_size=1000):

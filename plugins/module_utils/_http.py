@@ -70,10 +70,11 @@ class Redactor:
 
 
 class RetryAfterTooLong(Exception):
-    def __init__(self, seconds, status):
+    def __init__(self, seconds, status, text=""):
         super(RetryAfterTooLong, self).__init__("Retry-After %s s" % seconds)
         self.seconds = seconds
         self.status = status
+        self.text = text  # what the server said with it
 
 
 class CappedRetry(Retry):
@@ -99,8 +100,24 @@ class CappedRetry(Retry):
         if response is not None:
             after = self.get_retry_after(response)
             if after is not None and after > self.max_wait:
-                raise RetryAfterTooLong(after, response.status)
+                raise RetryAfterTooLong(after, response.status, _said(response))
         super(CappedRetry, self).sleep(response)
+
+
+def _said(response):
+    """The error text of a refused response, for messages: ``errors``/``message``/``Message`` of a JSON body,
+    else the start of the body."""
+    data = getattr(response, "data", None) or b""
+    try:
+        body = json.loads(data.decode("utf-8"))
+    except ValueError:
+        return data.decode("utf-8", "replace")[:300]
+    if not isinstance(body, dict):
+        return str(body)[:300]
+    errors = body.get("errors") if isinstance(body.get("errors"), list) else []
+    if errors:
+        return "; ".join(str(e.get("message", e)) if isinstance(e, dict) else str(e) for e in errors)
+    return str(body.get("message") or body.get("Message") or "")
 
 
 class Response:
@@ -169,9 +186,10 @@ class HTTPClient:
             resp = self.pool.request(method, url, body=data, headers=headers, timeout=self.timeout,
                                      retries=retry, preload_content=True)
         except RetryAfterTooLong as exc:
-            raise PSAError("%s %s was refused with HTTP %s and asked us to come back in %s seconds." % (
-                method, self.redact(url), exc.status, int(exc.seconds)), kind="rate_limited", status=exc.status,
-                details={"retry_after": exc.seconds})
+            raise PSAError("%s %s was refused with HTTP %s and asked us to come back in %s seconds%s." % (
+                method, self.redact(url), exc.status, int(exc.seconds),
+                (" (the server said: %s)" % self.redact(exc.text)) if exc.text else ""), kind="rate_limited",
+                status=exc.status, details={"retry_after": exc.seconds})
         except urllib3.exceptions.MaxRetryError as exc:
             raise self.failure(method, url, exc.reason, max(len(retry.attempts), 1), idempotent)
         except urllib3.exceptions.HTTPError as exc:
