@@ -24,6 +24,8 @@ API_FIELDS = {"first_name": "firstName", "last_name": "lastName", "email": "emai
               "internal_cost": "internalCost", "location": "locationID", "security_level": "userType"}
 LENGTH_CHECKED = {"username": "userName", "first_name": "firstName", "last_name": "lastName", "email": "email"}
 NAMED = {"location": "InternalLocations", "default_role": "Roles", "default_department": "Departments"}
+REFUSED_ASSOCIATION = ("This database refuses role/department associations for API-only users, and the New API User "
+                       "form has none: drop default_role and default_department from this user's declaration.")
 
 USER_SPEC = dict(
     username=dict(type="str", required=True),
@@ -295,10 +297,11 @@ class AutotaskProvider(Provider):
             wanted = "%s / %s" % (item["default_role"], item["default_department"])
             before["default_role_department"] = have
             if not any(a.get("roleID") == role_id and a.get("departmentID") == dep_id and a.get("isActive") for a in assoc):
-                drift.append({"field": "default_role_department", "want": wanted, "have": have, "fix": "api"})
+                finding = {"field": "default_role_department", "want": wanted, "have": have, "fix": "api"}
+                drift.append(finding)
                 writes.append({"action": "create", "object": "role_department", "field": "default_role_department",
                                "label": wanted, "role_id": role_id, "department_id": dep_id,
-                               "is_default": not any(a.get("isDefault") for a in assoc)})
+                               "is_default": not any(a.get("isDefault") for a in assoc), "finding": finding})
         if item.get("integration_vendor") or item.get("custom_integration"):
             unverifiable.append({
                 "field": "integration_vendor" if item.get("integration_vendor") else "custom_integration",
@@ -337,9 +340,18 @@ class AutotaskProvider(Provider):
                    and a.get("isActive") for a in assoc):
                 return False
             write["is_default"] = not any(a.get("isDefault") for a in assoc)
-        self.client.create_child("Resources", record["id"], "RoleDepartments", {
-            "roleID": write["role_id"], "departmentID": write["department_id"], "isActive": True,
-            "isDefault": write["is_default"], "isDepartmentLead": False})
+        try:
+            self.client.create_child("Resources", record["id"], "RoleDepartments", {
+                "roleID": write["role_id"], "departmentID": write["department_id"], "isActive": True,
+                "isDefault": write["is_default"], "isDepartmentLead": False})
+        except PSAError as exc:
+            if exc.kind != "api" or record.get("licenseType") != API_USER_LICENSE:
+                raise
+            # Autotask may refuse any association of an API-only resource (Define API User: API-only resources
+            # "cannot own or be associated with" entities; the New API User form has no role/department): the
+            # finding stays, as a refusal with Autotask's text, instead of failing the run
+            write["finding"].update(fix="refused", detail="%s %s" % (exc.message, REFUSED_ASSOCIATION))
+            return False
         return True
 
     def orphans(self, records, declared):
