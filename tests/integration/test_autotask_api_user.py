@@ -1,6 +1,7 @@
 """autotask_api_user end to end: real ansible-playbook against the running sandbox."""
 import os
 
+import pytest
 import requests
 
 from .harness import run_playbook
@@ -21,28 +22,54 @@ def converge(sandbox, tmp_path, user, **kw):
     return run, run.result("API user")
 
 
-def test_adopt_fix_drift_then_idempotent(sandbox, view, tmp_path):
+# The sandbox's Resource switches (docs/sandbox.md) at their default (strict: internalCost and locationID read-only,
+# RoleDepartments of an API-only user refused) and at their alternative: the collection must work under both.
+RESOURCE_RULES = {"strict": {"resource_writable_fields": [], "api_user_role_departments": "refused"},
+                  "alternative": {"resource_writable_fields": ["internalCost", "locationID", "userType"],
+                                  "api_user_role_departments": "allowed"}}
+
+
+@pytest.fixture(params=sorted(RESOURCE_RULES))
+def resource_rules(request, sandbox):
+    sandbox.sandbox.settings.update({"autotask": RESOURCE_RULES[request.param]})
+    yield request.param
+    sandbox.sandbox.settings.update({"autotask": RESOURCE_RULES["strict"]})
+
+
+def test_adopt_fix_drift_then_idempotent(sandbox, view, tmp_path, resource_rules):
     run, result = converge(sandbox, tmp_path, WISE_SYNC, diff=True)
     assert run.rc == 0, result
-    assert result["changed"] is True and result["state"] == "updated"
-    assert {f["field"] for f in result["fixed"]} == {"last_name", "internal_cost", "location", "default_role_department"}
-    assert result["drift"] == []
+    assert result["changed"] is True
     assert result["diff"]["before"]["last_name"] == "Integration" and result["diff"]["after"]["last_name"] == "API User"
     assert result["unverifiable"][0]["field"] == "integration_vendor"
     writes = [(r["method"], r["path"].split("V1.0/")[1]) for r in view.writes()]
     assert sorted(writes) == [("PATCH", "Resources"), ("POST", "Resources/%d/RoleDepartments" % result["record"]["id"])]
+    if resource_rules == "strict":  # read-only fields become UI steps; the refused association is reported
+        assert result["state"] == "drift" and {f["field"] for f in result["fixed"]} == {"last_name"}
+        assert {d["field"]: d["fix"] for d in result["drift"]} == {
+            "internal_cost": "ui", "location": "ui", "default_role_department": "refused"}
+        assert {s["values"].get("internal_cost") for s in result["manual_steps"]} >= {0.0}
+    else:
+        assert result["state"] == "updated" and result["drift"] == []
+        assert {f["field"] for f in result["fixed"]} == {"last_name", "internal_cost", "location",
+                                                         "default_role_department"}
     view2 = type(view)(sandbox)
     run, again = converge(sandbox, tmp_path, WISE_SYNC)
-    assert again["changed"] is False and again["state"] == "ok" and again["drift"] == []
-    assert view2.writes() == []
+    assert again["changed"] is False
+    if resource_rules == "strict":  # nothing PATCHed again; the association is asked for again and refused
+        assert again["state"] == "drift" and [r["method"] for r in view2.writes()] == ["POST"]
+    else:
+        assert again["state"] == "ok" and again["drift"] == [] and view2.writes() == []
 
 
-def test_check_mode_writes_nothing_and_predicts_the_diff(sandbox, view, tmp_path):
+def test_check_mode_writes_nothing_and_predicts_the_diff(sandbox, view, tmp_path, resource_rules):
     run, result = converge(sandbox, tmp_path, WISE_SYNC, check=True, diff=True)
     assert run.rc == 0 and result["changed"] is True
     assert {d["field"] for d in result["drift"]} == {"last_name", "internal_cost", "location", "default_role_department"}
-    assert all(d["fix"] == "api" for d in result["drift"])
-    assert result["diff"]["after"]["internal_cost"] == 0.0
+    api = {"last_name", "default_role_department"} | (
+        {"internal_cost", "location"} if resource_rules == "alternative" else set())
+    assert {d["field"] for d in result["drift"] if d["fix"] == "api"} == api
+    assert result["diff"]["after"]["last_name"] == "API User"
     assert view.writes() == []
     assert all(r["method"] in ("GET", "POST") for r in view.requests())
 
