@@ -99,7 +99,9 @@ def create_api_user(sandbox, db, form, full_username=None):
         "emailTypeCode": "PRIMARY", "userName": username, "isActive": form.get("isActive", True),
         "licenseType": API_USER_LICENSE, "userType": level.id, "resourceType": "Employee",
         "locationID": location["id"] if location else None,
-        "internalCost": form.get("internalCost"), "payrollType": 1,
+        # a non-null double the form does not show (SOAP metadata: `double InternalCost`, read-only): 0.0 unless
+        # a seed describes otherwise
+        "internalCost": form.get("internalCost") if form.get("internalCost") is not None else 0.0, "payrollType": 1,
         "dateFormat": "MM/dd/yyyy", "timeFormat": "hh:mm a", "numberFormat": "X,XXX.XX",
         "title": form.get("title", ""), "id": form.get("id"),
     })
@@ -121,7 +123,8 @@ def create_employee(sandbox, db, form):
     resource = db.insert("resources", {
         "firstName": form["firstName"], "lastName": form["lastName"], "email": form.get("email", ""),
         "userName": username, "isActive": form.get("isActive", True), "licenseType": form.get("licenseType", 3),
-        "userType": level.id, "resourceType": "Employee", "id": form.get("id"),
+        "userType": level.id, "resourceType": "Employee", "internalCost": form.get("internalCost") or 0.0,
+        "id": form.get("id"),
     })
     if form.get("secret"):
         db.credentials[resource["id"]] = ApiCredential(form["secret"], "custom", generate_tracking_identifier())

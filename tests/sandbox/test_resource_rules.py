@@ -156,3 +156,13 @@ def test_switch_answers_thread_limit_rejections_500_without_retry_after(sandbox,
     refused = [r for r in burst(sandbox, at) if r.status_code != 200]
     assert refused and {r.status_code for r in refused} == {500}
     assert all(r.json() == {"errors": [THREAD_TEXT]} and "Retry-After" not in r.headers for r in refused)
+
+
+def test_an_api_user_created_in_the_ui_has_internal_cost_0(sandbox, http, at):
+    # InternalCost is a non-null double (SOAP metadata) the New API User form does not show
+    r = http.post(sandbox.url + "/_sandbox/autotask/alpha/api-users", json={
+        "firstName": "No", "lastName": "Cost", "email": "nc@alpha.example", "userName": "nocost01",
+        "secret": "NoCostSecret2026abcdef12", "securityLevel": "API User (system)", "customIntegration": True})
+    assert r.status_code == 201, r.text
+    item = at.query("Resources", [{"op": "eq", "field": "userName", "value": r.json()["userName"]}]).json()["items"][0]
+    assert item["internalCost"] == 0.0
