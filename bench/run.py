@@ -300,7 +300,10 @@ def main():
             if r["rc"] != 0:
                 mismatches.append("%s: ansible-playbook exited %d (log %s)" % (label, r["rc"], r["log"]))
             results.append(r)
-            print("  %-24s %7.1f s wall %7.1f s cpu  rc %d" % (label, r["wall"], r["cpu"], r["rc"]), flush=True)
+            print("  %-24s %7.1f s wall %7.1f s cpu%s  peak %.0f MB  requests/tenant Autotask %.2f ConnectWise %.2f"
+                  "  rc %d" % (label, r["wall"], r["cpu"], (" (module %.1f s)" % r["module_cpu_max"])
+                               if "module_cpu_max" in r else "", r["maxrss_mb"], r["requests_per_tenant"]["autotask"],
+                               r["requests_per_tenant"]["connectwise"], r["rc"]), flush=True)
             return r
 
         print("bench: %d tenants (%d Autotask, %d ConnectWise) x 4 profiles, %d drift (both PSAs), latency %g ms, "

@@ -166,7 +166,7 @@ def tenant_results(hostvars, hosts, var="msp_psa_check"):
 AT_CONNECTION = ("autotask_username", "autotask_secret", "autotask_integration_code", "autotask_zone_url",
                  "autotask_discovery_url")
 CW_CONNECTION = ("connectwise_company", "connectwise_public_key", "connectwise_private_key", "connectwise_client_id",
-                 "connectwise_site", "connectwise_base_url")
+                 "connectwise_site", "connectwise_base_url", "connectwise_codebase")
 
 
 def connectwise_security_roles(profiles, members):

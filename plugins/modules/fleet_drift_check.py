@@ -81,11 +81,11 @@ options:
       zone_cache_ttl:
         description: As O(msp.psa.autotask_api_users#module:zone_cache_ttl) (Autotask tenants).
         type: int
-        default: 86400
+        default: 2592000
       metadata_cache_ttl:
         description: As O(msp.psa.autotask_api_users#module:metadata_cache_ttl) (Autotask tenants).
         type: int
-        default: 3600
+        default: 604800
       connectwise_company:
         description:
           - As O(msp.psa.connectwise_api_members#module:connectwise_company). Required when
@@ -125,10 +125,14 @@ options:
         description: As O(msp.psa.connectwise_api_members#module:connectwise_api_version).
         type: str
         default: "2025.8"
+      connectwise_codebase:
+        description:
+          - As O(msp.psa.connectwise_api_members#module:connectwise_codebase) (ConnectWise tenants).
+        type: str
       codebase_cache_ttl:
         description: As O(msp.psa.connectwise_api_members#module:codebase_cache_ttl) (ConnectWise tenants).
         type: int
-        default: 86400
+        default: 2592000
       users:
         description:
           - The declared API users of an Autotask tenant, each with the options of M(msp.psa.autotask_api_user)
