@@ -257,8 +257,8 @@ class ConnectWiseClient:
             fields = [e.get("field") for e in errors if e.get("field")]
             return PSAError("ConnectWise rejected %s (HTTP 400%s). %s. Field rules follow the API model: %s" % (
                 where, (", fields: %s" % ", ".join(fields)) if fields else "", quoted, version),
-                kind="invalid_input", status=400, details=dict(details, fields=[e.get("field") for e in errors],
-                                                              api_version=self.api_version))
+                kind="invalid_input", status=400,
+                details=dict(details, fields=[e.get("field") for e in errors], api_version=self.api_version))
         if status == 400:
             return PSAError("ConnectWise refused %s as malformed (HTTP 400). %s. %s" % (where, quoted, version),
                             kind="invalid_input", status=400, details=dict(details, api_version=self.api_version))
