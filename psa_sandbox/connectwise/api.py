@@ -303,6 +303,8 @@ class ConnectWiseAPI:
         method = request.method
         if segs[:2] == ["service", "tickets"]:
             return self.tickets(company, member, segs[2:])
+        if segs[:2] == ["service", "boards"]:
+            return self.boards(company, member, segs[2:])
         if segs[:1] != ["system"] or len(segs) < 2:
             raise self.not_found()
         area, rest = segs[1], segs[2:]
@@ -399,6 +401,26 @@ class ConnectWiseAPI:
         elif sub:
             raise invalid(resource, path, "The path %s is not valid." % path)
         apply_member_fields(company, record, {field: value}, resource)
+
+    # -- service boards and their statuses (read-only: the hand-off resolves names to ids) ---------
+    def boards(self, company, caller, rest):
+        """GET service/boards and service/boards/{id}/statuses, as ServiceBoard / BoardStatus records."""
+        if request.method != "GET":
+            raise self.not_allowed()
+        self.require(company, caller, TABLE_FUNCTION, "inquireLevel")
+        if not rest:
+            return self.listing([{"id": b["id"], "name": b["name"], "inactiveFlag": bool(b.get("inactiveFlag")),
+                                  "location": {"id": 2}, "department": {"id": 10}}
+                                 for b in company.boards.values()])
+        if len(rest) == 2 and rest[0].isdigit() and rest[1] == "statuses":
+            board = company.boards.get(int(rest[0]))
+            if board is None:
+                raise self.not_found()
+            return self.listing([{"id": s["id"], "name": s["name"], "board": {"id": board["id"], "name": board["name"]},
+                                  "sortOrder": n, "closedStatus": s["closedStatus"], "defaultFlag": n == 0,
+                                  "inactive": False}
+                                 for n, s in enumerate(company.board_statuses(board))])
+        raise self.not_found()
 
     # -- service tickets (enough for the hand-off) ------------------------------------------------
     @staticmethod

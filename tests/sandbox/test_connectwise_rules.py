@@ -104,3 +104,16 @@ def test_malformed_conditions_are_400_with_the_error_envelope(cw, param, text):
     body = r.json()
     assert set(body) == {"code", "message", "errors"} and body["code"] == "InvalidObject"
     assert body["message"].startswith("conditions: ") and body["errors"] is None
+
+
+def test_service_boards_are_listed_by_name_and_their_statuses_name_a_default(cw):
+    """The hand-off resolves board and status names to ids: service/boards answers conditions on name, and
+    service/boards/{id}/statuses lists the board's statuses with exactly one defaultFlag."""
+    boards = cw("GET", "service/boards", params={"conditions": 'name="Help Desk"', "fields": "id,name"}).json()
+    assert [set(b) for b in boards] == [{"id", "name"}] and boards[0]["name"] == "Help Desk"
+    assert cw("GET", "service/boards", params={"conditions": 'name="No Such Board"'}).json() == []
+    statuses = cw("GET", "service/boards/%d/statuses" % boards[0]["id"]).json()
+    assert statuses and sum(bool(s["defaultFlag"]) for s in statuses) == 1
+    assert all(s["board"]["id"] == boards[0]["id"] for s in statuses)
+    assert cw("GET", "service/boards/999999/statuses").status_code == 404
+    assert cw("POST", "service/boards", json={"name": "x"}).status_code == 405
