@@ -87,16 +87,20 @@ options:
   board:
     description:
       - Service board for new tickets, by name (boards differ between companies, so declare it per tenant).
-        ConnectWise resolves the name in the company; a board it does not have fails naming the board and, as
-        ConnectWise reports them, the boards it has.
+        The module looks the name up (C(service/boards?conditions=name="...")) and sends the board's id; a name
+        the company does not have fails before anything is written, listing the boards it has.
     type: str
     default: Help Desk
   new_status:
     description:
-      - Status of new tickets, by name; it must be a status of O(board). Unset, the board's default status.
+      - Status of new tickets, by name (case-insensitive), looked up among the statuses of O(board)
+        (C(service/boards/{id}/statuses)); a name the board does not have fails listing its statuses. Unset, the
+        board's default status.
     type: str
   closed_status:
-    description: Status that closes the ticket, by name; it must be a status of the ticket's board.
+    description:
+      - Status that closes the ticket, by name, looked up among the statuses of the ticket's board; a name the
+        board does not have fails listing its statuses.
     type: str
     default: Closed (resolved)
   note_display:
@@ -170,6 +174,38 @@ def explained(exc, params, what):
                                  "api_user_handoff_new_status, api_user_handoff_closed_status) in its inventory.")
 
 
+FIX_NAMES = ("Declare the board and statuses this company uses (api_user_handoff_board, api_user_handoff_new_status, "
+             "api_user_handoff_closed_status) in its inventory.")
+
+
+def board_named(client, params):
+    """The service board ``params["board"]`` of this ConnectWise company, looked up by name (boards differ between
+    companies); a name it does not have fails listing the boards it has, before anything is written."""
+    name = params["board"]
+    rows = client.list("service/boards", condition("name", "=", name), fields=["id", "name"])
+    if rows:
+        return rows[0]
+    boards = sorted(b.get("name") or "" for b in client.list("service/boards", "inactiveFlag = false",
+                                                             fields=["id", "name"]))
+    raise PSAError("ConnectWise company %s has no service board %r; its boards: %s." % (
+        params.get("connectwise_company") or "", name, ", ".join(boards) or "none"), kind="invalid_input",
+        fix=FIX_NAMES)
+
+
+def status_named(client, params, board, name):
+    """The status ``name`` of ``board`` (by name, case-insensitive), or the board's default status when ``name``
+    is unset (None when it has none); a name the board does not have fails listing its statuses."""
+    statuses = client.list("service/boards/%d/statuses" % board["id"], fields=["id", "name", "defaultFlag"])
+    if name in (None, ""):
+        return next((s for s in statuses if s.get("defaultFlag")), None)
+    for status in statuses:
+        if (status.get("name") or "").casefold() == name.casefold():
+            return status
+    raise PSAError("The ConnectWise service board %r of company %s has no status %r; its statuses: %s." % (
+        board.get("name"), params.get("connectwise_company") or "", name,
+        ", ".join(s.get("name") or "" for s in statuses) or "none"), kind="invalid_input", fix=FIX_NAMES)
+
+
 def find(client, external):
     return pick(client.list("service/tickets", "%s and closedFlag = false" % condition("externalXRef", "=", external)))
 
@@ -196,10 +232,12 @@ def run(params, client):
         if ticket is None and not client.check_mode:
             ticket = find(client, external)  # another run may have created it since the first look
         if ticket is None:
+            board = board_named(client, params)
+            status = status_named(client, params, board, params.get("new_status"))
             body = {"summary": summary, "initialDescription": text, "externalXRef": external,
-                    "company": {"identifier": params["company"]}, "board": {"name": params["board"]}}
-            if params.get("new_status"):
-                body["status"] = {"name": params["new_status"]}
+                    "company": {"identifier": params["company"]}, "board": {"id": board["id"]}}
+            if status is not None:
+                body["status"] = {"id": status["id"]}
             try:
                 return True, "created", client.create("service/tickets", body)
             except PSAError as exc:
@@ -215,12 +253,12 @@ def run(params, client):
             return True, "updated", client.patch("service/tickets/%d" % ticket["id"], ticket, {"summary": summary})
         return False, "none", ticket
     if ticket is not None:
-        try:
-            return True, "closed", client.patch("service/tickets/%d" % ticket["id"], ticket,
-                                                {"status": {"name": params["closed_status"]}})
-        except PSAError as exc:
-            raise explained(exc, dict(params, board=(ticket.get("board") or {}).get("name") or params["board"]),
-                            params["closed_status"])
+        board = ticket.get("board") or {}
+        if not board.get("id"):
+            board = board_named(client, params)
+        closed = status_named(client, params, board, params["closed_status"])
+        return True, "closed", client.patch("service/tickets/%d" % ticket["id"], ticket,
+                                            {"status": {"id": closed["id"]}})
     return False, "none", None
 
 

@@ -67,6 +67,10 @@ class FakeConnectWise:
     def list(self, path, conditions=None, fields=None):
         if path.endswith("/notes"):
             return list(self.notes.get(int(path.split("/")[2]), []))
+        if path == "service/boards":
+            return [{"id": 1, "name": "Help Desk"}]
+        if path == "service/boards/1/statuses":
+            return [{"id": 11, "name": "New", "defaultFlag": True}, {"id": 12, "name": "Closed (resolved)"}]
         assert path == "service/tickets" and "closedFlag = false" in conditions
         rows = [t for t in self.tickets if ('externalXRef = "%s"' % t["externalXRef"]) in conditions
                 and not t.get("closedFlag")]
