@@ -190,16 +190,17 @@ def test_connectwise_notes_carry_the_configured_display_flag(sandbox):
     assert notes[-1]["internalAnalysisFlag"] is True
 
 
-def test_connectwise_board_and_status_by_name_with_clear_errors(sandbox):
+def test_connectwise_board_and_status_by_name_with_clear_errors(sandbox, view):
     from ansible_collections.msp.psa.plugins.module_utils._http import PSAError
     from ansible_collections.msp.psa.plugins.modules import connectwise_handoff_ticket as module
     client, _ = connectwise_tickets(sandbox)
     with pytest.raises(PSAError) as exc:
         module.run(dict(CW_PARAMS, board="Service Desk"), client)
-    assert "'Service Desk'" in exc.value.message and "Boards: Help Desk" in exc.value.message
+    assert "'Service Desk'" in exc.value.message and "its boards: Help Desk" in exc.value.message
     with pytest.raises(PSAError) as exc:
         module.run(dict(CW_PARAMS, new_status="Open"), client)
-    assert "'Open'" in exc.value.message and "Statuses: New, In Progress" in exc.value.message
+    assert "'Open'" in exc.value.message and "its statuses: New, In Progress" in exc.value.message
+    assert view.writes() == []  # names are resolved before anything is written
     _, action, ticket = module.run(dict(CW_PARAMS, new_status="In Progress"), client)
     assert action == "created" and ticket["status"]["name"] == "In Progress"
     with pytest.raises(PSAError) as exc:
