@@ -212,6 +212,10 @@ class AutotaskClient:
             error = self.classify(resp, method, path)
             if error.kind == "auth_or_input":
                 error = self.confirm_auth(error)
+            # an auth failure in its 500 form, from a zone that was declared or cached
+            if error.kind in ("credentials", "unknown_username", "tracking_identifier") and not path.startswith("http") \
+                    and self.zone_refused():
+                return self.call(method, path, body, idempotent)
             if error.kind != "thread_limit" or not idempotent or resp.status in RETRY_STATUSES \
                     or waited >= self.http.retries:
                 raise error

@@ -169,3 +169,13 @@ def test_zone_naming_and_picklists():
     levels = Picklist("userType", [{"value": "24", "label": "API User (system)"}, {"value": "27", "label": "Custom"}])
     assert levels.label(24) == "API User (system)" and levels.value("api user (SYSTEM)") == 24
     assert levels.value("nope") is None and levels.labels() == ["API User (system)", "Custom"]
+
+
+def test_a_cached_zone_refused_in_the_500_form_is_looked_up_again(fake, tmp_path):
+    fake.answer(500, {"errors": ["The user name is not valid."]})  # a query refused before anything succeeded
+    fake.answer(500, {"errors": ["The user name is not valid."]})  # the content-free probe: refused as well
+    fake.answer(200, zone_answer(fake, 14))
+    fake.answer(200, {"items": [{"id": 1}], "pageDetails": {}})
+    at = client(fake, zone_cache=ZoneCache(path=str(tmp_path)))
+    assert at.query("Resources", [{"op": "gte", "field": "id", "value": 0}]) == [{"id": 1}]
+    assert fake.seen[-1]["path"] == "/webservices14/ATServicesRest/V1.0/Resources/query"
