@@ -133,23 +133,36 @@ def connectwise_members(profiles, tenant):
     return members
 
 
-def tenant_results(hostvars, hosts, var="msp_psa_check"):
+def fleet_entry(host, psa, result):
+    """One host's entry from msp.psa.fleet_drift_check's ``tenants``."""
+    result = result["tenants"].get(host)
+    if result and result.get("error"):
+        result = dict(result, error_kind=result.get("error_kind") or "could_not_check")
+    if result:
+        return dict({"psa": psa}, **result)
+    return {"psa": psa, "error": "not checked: the fleet check returned nothing for this tenant",
+            "error_kind": "not_checked"}
+
+
+def tenant_results(hostvars, hosts, var="msp_psa_check", fleet=None):
     """{tenant: {psa, result} or {psa, error, error_kind}} for msp.psa.drift_report: one entry for every host of
     the run (pass ``ansible_play_hosts_all``), from each host's registered check result. A host without a
     result, skipped, or whose check failed (the module's ``msg`` and ``error_kind``) could not be checked.
     ``var`` may also name a result registered once for all hosts by msp.psa.fleet_drift_check (``tenants``:
-    each host takes its own entry)."""
+    each host takes its own entry). ``fleet`` is that result passed directly: each host's entry is read from it
+    without reading the host's variables (whose entries carry their ``psa``), which keeps a 10,000-tenant report
+    linear."""
+    if isinstance(fleet, dict) and isinstance(fleet.get("tenants"), dict) and not fleet.get("failed"):
+        tenants = fleet["tenants"]
+        return dict((host, fleet_entry(host, (tenants.get(host) or {}).get("psa") or hostvars[host].get("psa"),
+                                       fleet)) for host in hosts)
     out = {}
     for host in hosts:
         hv = hostvars[host]
         result = hv.get(var) or {}
         entry = {"psa": hv.get("psa")}
         if isinstance(result.get("tenants"), dict) and not result.get("failed"):  # the fleet check's result
-            result = result["tenants"].get(host)
-            if result and result.get("error"):
-                result = dict(result, error_kind=result.get("error_kind") or "could_not_check")
-            out[host] = dict(entry, **result) if result else dict(
-                entry, error="not checked: the fleet check returned nothing for this tenant", error_kind="not_checked")
+            out[host] = fleet_entry(host, entry["psa"], result)
             continue
         if not result or result.get("skipped"):
             entry.update(error="not checked (unreachable, skipped or failed before the check)%s" % (

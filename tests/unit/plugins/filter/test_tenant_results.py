@@ -43,3 +43,24 @@ def test_a_fleet_result_registered_on_every_host():
     failed = {"failed": True, "msg": "tenant x: unknown vendor profile 'wise_synk'"}
     out = tenant_results({"north": {"psa": "autotask", "msp_psa_fleet": failed}}, ["north"], "msp_psa_fleet")
     assert out["north"] == {"psa": "autotask", "error": failed["msg"], "error_kind": "task_failed"}
+
+
+class NoHostVars(dict):
+    """hostvars a test can tell were read: reading a host's variables fails."""
+
+    def __getitem__(self, host):
+        raise AssertionError("read hostvars[%s]" % host)
+
+
+def test_the_fleet_result_passed_directly_gives_the_same_entries_without_reading_hostvars():
+    """drift_check_fleet.yml passes the fleet result as ``fleet``: the same entries as through hostvars, and no
+    host's variables read (through hostvars each host read the whole fleet's result: quadratic at 10,000)."""
+    fleet = {"changed": False, "tenants": {"north": {"psa": "autotask", "result": CHECKED},
+                                           "south": {"psa": "connectwise", "error": "unreachable"}}}
+    hostvars = {h: {"psa": p, "msp_psa_fleet": fleet} for h, p in (("north", "autotask"), ("south", "connectwise"))}
+    direct = tenant_results(NoHostVars(), ["north", "south"], "msp_psa_fleet", fleet=fleet)
+    assert direct == tenant_results(hostvars, ["north", "south"], "msp_psa_fleet")
+    failed = {"failed": True, "msg": "no Vault token"}
+    out = tenant_results({"north": {"psa": "autotask", "msp_psa_fleet": failed}}, ["north"], "msp_psa_fleet",
+                         fleet=failed)
+    assert out["north"] == {"psa": "autotask", "error": "no Vault token", "error_kind": "task_failed"}
