@@ -368,8 +368,8 @@ class AutotaskClient:
         """Field metadata, once per run, and from the on-disk cache (per database, with a TTL) across runs."""
         # per database: a zone holds many databases whose picklist ids differ; the collection's own
         # username belongs to exactly one database
-        key = "%s|%s|%s" % (self.base_url.lower(), self.username.lower(), entity.lower())
         if refresh or entity not in self._fields:
+            key = "%s|%s|%s" % (self.base_url.lower(), self.username.lower(), entity.lower())
             cached = None if (refresh or not self.metadata_cache) else self.metadata_cache.get(key)
             if cached is None:
                 cached = (self.call("GET", entity + "/entityInformation/fields") or {}).get("fields") or []

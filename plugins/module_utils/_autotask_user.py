@@ -177,6 +177,7 @@ class AutotaskProvider(Provider):
         self.own = (own_username or "").lower()
         self.ignore = set(u.lower() for u in ignore_usernames or ())
         self._names = {}
+        self._field_index = (None, {})  # (the Resources field list, its fields by lower-case name)
 
     # -- reads ----------------------------------------------------------------------------------
     def names(self, entity):
@@ -194,10 +195,10 @@ class AutotaskProvider(Provider):
 
     def metadata(self, option):
         name = API_FIELDS.get(option) or LENGTH_CHECKED.get(option)
-        for f in self.client.fields("Resources"):
-            if f["name"].lower() == (name or "").lower():
-                return f
-        return {}
+        fields = self.client.fields("Resources")
+        if self._field_index[0] is not fields:  # indexed once per field list (a metadata refresh replaces the list)
+            self._field_index = (fields, dict((f["name"].lower(), f) for f in fields))
+        return self._field_index[1].get((name or "").lower(), {})
 
     def check_input(self, item):
         return check_input(item)
