@@ -19,6 +19,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import datetime
+
 from ansible_collections.msp.psa.plugins.module_utils._engine import step
 from ansible_collections.msp.psa.plugins.module_utils._http import PSAError
 from ansible_collections.msp.psa.plugins.module_utils._secret_store import (
@@ -653,6 +655,43 @@ def _pending_fingerprint(kind, data):
     return fingerprint(*[data.get("pending_" + f) for f in FIELDS[kind]]) if _pending_present(kind, data) else None
 
 
+def registration_state(meta, vendor, fp):
+    """The vendor tool's registration of the credential whose fingerprint is ``fp``: ``confirmed`` or
+    ``registered`` (for that credential), ``none``, or "confirmed/registered for an earlier credential"."""
+    key = "registration_%s" % vendor
+    have = meta.get(key) or "none"
+    if have in ("confirmed", "registered") and meta.get(key + "_fingerprint") != fp:
+        have = "%s for an earlier credential" % have
+    return have
+
+
+def standing(kind, data, metadata, max_age_days=None, vendors=None):
+    """The stored credential's standing for the fleet report, whatever the drift: ``state`` (``stored``,
+    ``missing`` or ``unknown_secret``), ``phase`` (rotation), ``age_days`` (whole days since it was stored,
+    rotated or adopted), ``rotation_due`` (that day plus ``max_age_days``, when set) and ``registrations``
+    (vendor -> ``confirmed``, ``registered``, ``none`` or "... for an earlier credential"). Names and dates only:
+    never a value or a fingerprint."""
+    data = dict(data or {})
+    meta = dict(metadata or {})
+    state = load_state(kind, data, meta)[0]
+    has = all(data.get(f) for f in FIELDS[kind])
+    since = state.get("rotated_at") or state.get("created_at") or state.get("adopted_at")
+    age = age_days(since) if has else None
+    due = None
+    if has and max_age_days and since:
+        try:
+            due = (datetime.datetime.strptime(since, "%Y-%m-%dT%H:%M:%SZ")
+                   + datetime.timedelta(days=int(max_age_days))).date().isoformat()
+        except ValueError:
+            due = None
+    fp = current_fingerprint(kind, data) if has else None
+    registrations = dict((vendor, registration_state(meta, vendor, fp)) for vendor in vendors or [])
+    return {"state": "stored" if has else ("unknown_secret" if state.get("secret_state") == "unknown_secret"
+                                           else "missing"),
+            "phase": state.get("rotation_phase") or "none", "age_days": None if age is None else int(age),
+            "rotation_due": due, "registrations": registrations}
+
+
 def assess(kind, data, metadata, max_age_days=None, vendors=None):
     """What keeps the stored credential from doing its job, for the drift check: a list of findings
     ``{field, want, have, fix, detail}`` (``fix``: ``store``, ``vendor`` or ``ui``). ``data`` and
@@ -715,12 +754,9 @@ def assess(kind, data, metadata, max_age_days=None, vendors=None):
                                 state.get("login_failed_at") or "an unknown time", what, todo)))
     if has:
         for vendor in vendors or []:
-            key = "registration_%s" % vendor
-            have = meta.get(key) or "none"
+            have = registration_state(meta, vendor, fp)
             if have in ("confirmed", "registered"):
-                if meta.get(key + "_fingerprint") == fp:
-                    continue
-                have = "%s for an earlier credential" % have
+                continue
             out.append(_finding("registration:%s" % vendor, "confirmed", have, "vendor",
                                 "The vendor tool %s has not been confirmed to hold the current %s." % (vendor, what)))
     return out

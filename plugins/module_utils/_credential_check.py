@@ -12,7 +12,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.msp.psa.plugins.module_utils._credential import assess
+from ansible_collections.msp.psa.plugins.module_utils._credential import assess, standing
 from ansible_collections.msp.psa.plugins.module_utils._http import PSAError
 
 CHECK_SPEC = dict(
@@ -36,6 +36,7 @@ class CredentialCheck:
         self.kind = kind
         self.max_age_days = max_age_days
         self.verify_api_keys = verify_api_keys
+        self.standings = {}  # store path -> the credential's standing (the fleet report's ages and due dates)
 
     @classmethod
     def from_params(cls, params, kind):
@@ -54,12 +55,19 @@ class CredentialCheck:
         mount = self.store.mount.strip("/") + "/"
         return path[len(mount):] if path.startswith(mount) else path
 
+    def standing(self, item):
+        """The standing of ``item``'s stored credential, once :meth:`__call__` has read it (else None)."""
+        path = self.path(item)
+        return self.standings.get(path) if path else None
+
     def __call__(self, provider, item, record):
         path = self.path(item)
         if path is None or item.get("state") == "absent":
             return []
         stored = self.store.read_record(path)
         vendors = [item["profile"]] if item.get("profile") else None
+        self.standings[path] = dict(standing(self.kind, stored.data, stored.metadata, self.max_age_days, vendors),
+                                    path=path)
         out = [dict(f, step_elsewhere=True) for f in assess(self.kind, stored.data, stored.metadata,
                                                             self.max_age_days, vendors)]
         data = stored.data or {}

@@ -127,7 +127,8 @@ class Provider(object):
     psa_label = None
     key = None
     can_create = False
-    inspector = None   # optional ``f(provider, item, record) -> [finding]``: the stored credential (drift check)
+    inspector = None   # optional ``f(provider, item, record) -> [finding]``: the stored credential (drift check);
+    #                    with a ``standing(item)`` method, its result is the user's ``credential`` (ages, due dates)
 
     def check_input(self, item):
         """Findings from the declaration alone (no request)."""
@@ -304,6 +305,15 @@ def findings(provider, item, record):
     return out
 
 
+def credential_standing(provider, it):
+    """The user's ``credential`` (state, age, rotation due date, registrations) when the inspector that read the
+    stored credential tells it: what the fleet report shows besides the findings."""
+    standing = getattr(provider.inspector, "standing", None)
+    found = standing(it.item) if standing is not None else None
+    if found:
+        it.facts["credential"] = found
+
+
 def plan_item(provider, item, record):
     it = ItemPlan(item, item[provider.key])
     it.record = record
@@ -321,6 +331,7 @@ def plan_item(provider, item, record):
             it.drift.append({"field": "exists", "want": True, "have": False, "fix": "ui"})
         if not absent:
             it.drift.extend(findings(provider, item, record))
+            credential_standing(provider, it)
         return it
     want = {"active": False} if absent else provider.want(item)
     it.before = provider.view(record, want)
@@ -336,6 +347,8 @@ def plan_item(provider, item, record):
         it.unverifiable = unverifiable
         it.facts = facts
     it.drift.extend(findings(provider, item, record) if not absent else [])
+    if not absent:
+        credential_standing(provider, it)
     for d in it.drift:
         if d["fix"] == "ui" and not d.get("step_elsewhere"):
             it.manual_steps.append(step(provider.psa_label, "Set %s of %s to %s" % (d["field"], it.name, d["want"]),

@@ -92,9 +92,11 @@ def _who(item):
 def tenant_facts(result, manual_steps=None):
     """From one tenant's result (``users``/``members``, ``shared``, ``orphans``, ``manual_steps``): its
     ``findings`` (profile, user, field, want, have, fix, ui_path, detail), ``credentials`` and
-    ``registrations`` (the credential findings of a drift check) and ``manual_steps`` (system, title, ui_path)."""
+    ``registrations`` (each user's stored credential - state, age, rotation due date - and vendor registrations
+    when the check read the secret store, else the credential findings) and ``manual_steps`` (system, title,
+    ui_path)."""
     result = result if isinstance(result, dict) else {}
-    findings, credentials, registrations = [], [], []
+    findings, credentials, registrations, standings, standing_regs = [], [], [], [], []
     for item in result.get("users") or result.get("members") or []:
         profile, who = item.get("profile"), _who(item)
         drift = list(item.get("drift") or [])
@@ -114,6 +116,14 @@ def tenant_facts(result, manual_steps=None):
                                     "detail": d.get("detail")})
         for p in item.get("permissions_missing") or []:
             findings.append(_permission_finding(profile, who, p))
+        standing = item.get("credential")
+        if isinstance(standing, dict):  # the stored credential's standing (a drift check with the secret store)
+            standings.append({"profile": profile, "state": text(standing.get("state")),
+                              "phase": text(standing.get("phase")), "path": text(standing.get("path")),
+                              "age_days": standing.get("age_days"), "rotation_due": standing.get("rotation_due"),
+                              "login": None})
+            standing_regs.extend({"profile": profile, "vendor": vendor, "state": text(state), "detail": None}
+                                 for vendor, state in sorted((standing.get("registrations") or {}).items()))
     # a member's role_permissions finding already names its role's missing levels: not listed twice
     shared = [] if any(f["field"] == "role_permissions" for f in findings) else result.get("shared") or []
     for role in shared:
@@ -121,8 +131,10 @@ def tenant_facts(result, manual_steps=None):
         for p in role.get("permissions_missing") or []:
             findings.append(_permission_finding(role.get("profile"), "security role %s" % name, p))
     steps = manual_steps if manual_steps is not None else result.get("manual_steps")
-    return {"findings": findings, "credentials": credentials, "registrations": registrations,
-            "manual_steps": [_step(s) for s in steps or []]}
+    # every stored credential's standing when the check read the store, else the credential findings alone
+    # (which the findings table lists as well)
+    return {"findings": findings, "credentials": standings or credentials,
+            "registrations": standing_regs or registrations, "manual_steps": [_step(s) for s in steps or []]}
 
 
 def _permission_finding(profile, who, p):

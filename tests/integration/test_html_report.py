@@ -96,7 +96,9 @@ def test_drift_report_renders_outcomes_and_the_drifted_field(reports):
     assert outcomes["northwind"] == "drift", outcomes
     text = rendered_text(reports["drift"])
     for expected in ("msp.psa drift check report", "At a glance", "in sync", "drift", "could not check",
-                     "hand-offs waiting", "northwind", "contoso", "lakeside", "last_name", "API User", LONG_LAST_NAME):
+                     "hand-offs waiting", "northwind", "contoso", "lakeside", "last_name", "API User", LONG_LAST_NAME,
+                     # every stored credential's standing, not only the ones with a finding
+                     "Credentials", "msp/northwind/autotask/sync365", "age (days)", "rotation due"):
         assert expected in text, "%r not in the rendered drift report:\n%s" % (expected, text[:3000])
     width = browser.scroll_width(reports["drift"])
     assert width <= browser.WIDTH, "the drift report is %d px wide at %d px" % (width, browser.WIDTH)
