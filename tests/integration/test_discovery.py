@@ -113,7 +113,8 @@ def test_discovered_declarations_converge_with_no_change_and_edits_are_kept(stac
         "datto_workplace": {"email_local": "dattowp"}, "sync365": {"username": "s365sync01"},
         "wise_sync": {"last_name": "Integration"}}
     assert declarations["contoso"]["profile_overrides"] == {
-        "autoelevate": {"security_level": "API User - AutoElevate", "internal_cost": None},
+        # internalCost is 0.0 (what the New API User form stores), the profile's value: no override
+        "autoelevate": {"security_level": "API User - AutoElevate"},
         "datto_workplace": {"email_local": "dattowp"}}
     assert declarations["lakeside"]["profile_overrides"] == {"sync365": {"name": "Sync 365 License"}}
     with open(os.path.join(inv, "discovery-report.md")) as handle:
