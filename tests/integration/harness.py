@@ -27,6 +27,12 @@ class PlaybookRun:
     def result(self, task_name, host="localhost"):
         return self.results(task_name)[host]
 
+    def failures(self):
+        """Every failed or unreachable task result, as "host: task: msg" lines (for assertion messages)."""
+        return ["%s: %s: %s" % (host, task["task"]["name"], res.get("msg"))
+                for play in self.data.get("plays", []) for task in play["tasks"]
+                for host, res in task["hosts"].items() if res.get("failed") or res.get("unreachable")]
+
 
 def run_playbook(path, tmp_path, extra_vars=None, check=False, diff=False, verbosity=0, env=None, inventory=None):
     environment = dict(os.environ)
