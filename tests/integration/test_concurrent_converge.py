@@ -39,7 +39,7 @@ def test_two_overlapping_converges_create_nothing_twice(sandbox, bao, tmp_path):
         "faults": {"latency_ms": 40}, "autotask": {"api_user_role_departments": "allowed"}}, timeout=5).raise_for_status()
     extra = {"at_username": ADMIN["username"], "at_secret": ADMIN["secret"], "at_code": ADMIN["code"], "cw": CW,
              "sandbox_url": sandbox.url, "vault_url": bao.url, "vault_token": bao.token,
-             "api_user_handoff_ticket": True, "api_user_lock_wait": 600}
+             "api_user_handoff_ticket": True, "api_user_lock_wait": 120}
     runs = [None, None]
 
     def converge(n):
