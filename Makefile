@@ -43,14 +43,9 @@ molecule: setup
 # One pytest run over unit, sandbox and integration tests (pytest exits 5, failing make, if none ran), in 3
 # pytest-xdist workers, each test file on one worker (its module-scoped sandbox and OpenBao with it): the
 # integration tests mostly wait on ansible-playbook and the sandbox, so 3 workers on 2 cores halve the time.
-# test_concurrent_converge runs alone afterwards: two overlapping multi-tenant converges can deadlock on the
-# tenant locks under load (each run's linear strategy holds one tenant's lock while its other host waits for
-# the lock the other run holds, until api_user_lock_wait ends it) - a known defect, see the issue notes.
 PYTEST_WORKERS ?= 3
-SERIAL_TESTS := tests/integration/test_concurrent_converge.py
 pytest: setup
-	$(PYTEST) -n $(PYTEST_WORKERS) --dist loadfile $(addprefix --ignore=,$(SERIAL_TESTS)) tests
-	$(PYTEST) $(SERIAL_TESTS)
+	$(PYTEST) -n $(PYTEST_WORKERS) --dist loadfile tests
 
 # ansible-lint on the whole repository (galaxy.yml, meta, roles, playbooks, inventories, extensions, ...),
 # production profile and exclusions from .ansible-lint: what Galaxy and Automation Hub check.

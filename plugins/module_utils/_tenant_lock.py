@@ -98,7 +98,12 @@ class TenantLock:
             return None  # not a record this module wrote: treat as free
         return data if expires > now else None
 
-    def acquire(self, owner=None, ttl=DEFAULT_TTL, wait=DEFAULT_WAIT, poll=DEFAULT_POLL, purpose="converge"):
+    def acquire(self, owner=None, ttl=DEFAULT_TTL, wait=DEFAULT_WAIT, poll=DEFAULT_POLL, purpose="converge",
+                on_busy="fail"):
+        """``on_busy``: ``fail`` raises once ``wait`` has run out; ``skip`` returns ``busy`` (not locked) at
+        once, so a caller that holds other tenants' locks never waits while holding them."""
+        if on_busy not in ("fail", "skip"):
+            raise PSAError("on_busy must be fail or skip, not %r." % (on_busy,), kind="invalid_input")
         if ttl <= 0:
             raise PSAError("ttl must be a positive number of seconds.", kind="invalid_input")
         if wait < 0:
@@ -133,6 +138,9 @@ class TenantLock:
             result["holder"] = holder_view(held)
             if self.store.check_mode:
                 result.update(would_acquire=False, busy=True, msg=self.busy_message(held, now - started, ttl=None))
+                return result
+            if on_busy == "skip":
+                result.update(busy=True, msg=self.busy_message(held, now - started, ttl=None))
                 return result
             if now - started >= wait:
                 raise PSAError(self.busy_message(held, now - started), kind="tenant_busy",

@@ -22,6 +22,9 @@ description:
     Locking again with the same O(owner) extends the lease (and keeps RV(acquired_at)).
   - While someone else holds the lock, the module polls until it is free or O(wait) runs out, then fails with
     a message that names the tenant, the holder, since when it holds the lock and when the lock expires.
+    With O(on_busy=skip) it returns at once with RV(busy) instead, so a play that converges many tenants
+    can take the free locks first and wait for the others only once it holds none (the role msp.psa.api_user
+    does this).
   - O(state=unlocked) releases the lock only if O(owner) holds it (check-and-set again). A lock that expired
     and was taken over by another run is left alone (RV(not_owner)), so an old run never frees a newer run's
     lock. Releasing a lock that is not held is not an error.
@@ -87,6 +90,18 @@ options:
     description: Seconds between two looks at a busy lock (randomised by +/-50% so waiting runs do not move in step).
     type: float
     default: 2.0
+  on_busy:
+    description:
+      - What a busy tenant's lock does with O(state=locked). V(fail) waits up to O(wait), then fails.
+        V(skip) returns at once with RV(busy) and RV(holder), not locked and not failed.
+      - Under the linear strategy, every host of a play finishes the lock task before any host goes on, so a
+        host that waits keeps the locks its play's other hosts took. Two multi-tenant runs can then wait for
+        each other until one fails. Take the free locks with V(skip) first, converge and release them, then
+        wait (V(fail)) for the tenants that were busy; so a run never waits while it holds a lock.
+    type: str
+    choices: [fail, skip]
+    default: fail
+    version_added: 0.2.0
 """
 
 EXAMPLES = r"""
@@ -175,8 +190,9 @@ would_release:
   returned: check mode, when O(owner) holds it
   type: bool
 busy:
-  description: Another owner holds the lock (check mode; a real run waits, then fails with the same facts).
-  returned: check mode, when busy
+  description: Another owner holds the lock (check mode, or O(on_busy=skip); a real run with O(on_busy=fail)
+    waits, then fails with the same facts).
+  returned: check mode or O(on_busy=skip), when busy
   type: bool
 path:
   description: The store reference (mount/path) of the lock.
@@ -192,7 +208,8 @@ from ansible_collections.msp.psa.plugins.module_utils._tenant_lock import DEFAUL
 SPEC = dict(tenant=dict(type="str", required=True), path=dict(type="str", no_log=False),
             state=dict(type="str", default="locked", choices=["locked", "unlocked"]), owner=dict(type="str"),
             purpose=dict(type="str", default="converge"), ttl=dict(type="int", default=DEFAULT_TTL),
-            wait=dict(type="int", default=DEFAULT_WAIT), poll_interval=dict(type="float", default=DEFAULT_POLL))
+            wait=dict(type="int", default=DEFAULT_WAIT), poll_interval=dict(type="float", default=DEFAULT_POLL),
+            on_busy=dict(type="str", default="fail", choices=["fail", "skip"]))
 
 
 def run(module, store):
@@ -203,8 +220,9 @@ def run(module, store):
         if result.get("not_owner"):
             module.warn(result["msg"])
         return result
-    result = lock.acquire(p["owner"], ttl=p["ttl"], wait=p["wait"], poll=p["poll_interval"], purpose=p["purpose"])
-    if result.get("busy"):
+    result = lock.acquire(p["owner"], ttl=p["ttl"], wait=p["wait"], poll=p["poll_interval"], purpose=p["purpose"],
+                          on_busy=p["on_busy"])
+    if result.get("busy") and p["on_busy"] == "fail":
         module.warn(result["msg"])
     return result
 

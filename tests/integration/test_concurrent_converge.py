@@ -4,6 +4,7 @@ x 2, the sandbox with latency (wider race windows), real OpenBao."""
 import json
 import os
 import threading
+import time
 
 import hvac
 import pytest
@@ -14,6 +15,8 @@ from psa_sandbox.openbao import OpenBao
 from ansible_collections.msp.psa.plugins.module_utils._autotask import AutotaskClient
 from ansible_collections.msp.psa.plugins.module_utils._connectwise import ConnectWiseClient, condition
 from ansible_collections.msp.psa.plugins.module_utils._http import HTTPClient
+from ansible_collections.msp.psa.plugins.module_utils._secret_store import SecretStore
+from ansible_collections.msp.psa.plugins.module_utils._tenant_lock import TenantLock
 
 from .harness import run_playbook
 from .seed import ADMIN, CW
@@ -39,7 +42,7 @@ def test_two_overlapping_converges_create_nothing_twice(sandbox, bao, tmp_path):
         "faults": {"latency_ms": 40}, "autotask": {"api_user_role_departments": "allowed"}}, timeout=5).raise_for_status()
     extra = {"at_username": ADMIN["username"], "at_secret": ADMIN["secret"], "at_code": ADMIN["code"], "cw": CW,
              "sandbox_url": sandbox.url, "vault_url": bao.url, "vault_token": bao.token,
-             "api_user_handoff_ticket": True, "api_user_lock_wait": 120}
+             "api_user_handoff_ticket": True}
     runs = [None, None]
 
     def converge(n):
@@ -76,3 +79,45 @@ def test_two_overlapping_converges_create_nothing_twice(sandbox, bao, tmp_path):
     store = hvac.Client(url=bao.url, token=bao.token)
     meta = store.secrets.kv.v2.read_secret_metadata(path="msp/acme/autotask/sync365", mount_point="secret")
     assert meta["data"]["current_version"] == 1, "the missing user's secret is generated once"
+
+
+def test_a_run_never_waits_for_a_tenant_while_holding_another(sandbox, bao, tmp_path):
+    """The deadlock two overlapping multi-tenant runs could make, forced deterministically: the other run
+    holds lakeside and waits for acme. Our run must not hold acme while it waits for lakeside (under the
+    linear strategy, a host waiting in the lock task kept every other host's lock held, so both runs waited
+    until one's lock wait ran out and it failed)."""
+    store = SecretStore(bao.url, bao.token)
+    other = "other-run:1:feedbeef"
+    TenantLock(store, "lakeside").acquire(other, ttl=300, wait=0)
+    acme = TenantLock(store, "acme")
+    outcome = {}
+
+    def other_run():
+        # wait until our run holds acme, then ask for it (the mirror of our run asking for lakeside)
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            held = acme.live_holder(store.read_record(acme.path).data, time.time())
+            if held and held.get("owner") != other:
+                break
+            time.sleep(0.1)
+        else:
+            outcome["error"] = "our run never took acme's lock"
+            return
+        try:
+            outcome["got"] = acme.acquire(other, ttl=300, wait=90, poll=0.2)
+            acme.release(other)
+        except Exception as exc:  # pragma: no cover - reported below
+            outcome["error"] = repr(exc)
+        TenantLock(store, "lakeside").release(other)
+
+    thread = threading.Thread(target=other_run)
+    thread.start()
+    extra = {"at_username": ADMIN["username"], "at_secret": ADMIN["secret"], "at_code": ADMIN["code"], "cw": CW,
+             "sandbox_url": sandbox.url, "vault_url": bao.url, "vault_token": bao.token, "api_user_lock_wait": 30}
+    inventory = tmp_path / "inventory.json"
+    inventory.write_text(json.dumps({"tenants": {"hosts": HOSTS}}))
+    run = run_playbook(PLAYBOOK, tmp_path, extra, inventory=str(inventory))
+    thread.join(150)
+    assert outcome.get("error") is None, outcome
+    assert outcome["got"]["locked"], outcome
+    assert run.rc == 0, (run.failures(), run.stderr[-2000:])

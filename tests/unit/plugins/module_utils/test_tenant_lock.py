@@ -179,3 +179,18 @@ def test_defaults():
         lock(FakeKV(), Clock()).release(None)
     with pytest.raises(PSAError):
         lock(FakeKV(), Clock()).acquire("a", ttl=0)
+
+
+def test_on_busy_skip_returns_at_once_without_the_lock():
+    fake, clock = FakeKV(), Clock()
+    lock(fake, clock).acquire("holder", ttl=60, wait=0)
+    got = lock(fake, clock).acquire("second", ttl=60, wait=300, on_busy="skip")
+    assert got["busy"] and not got["locked"] and not got["changed"] and clock.slept == []
+    assert got["holder"]["owner"] == "holder" and fake.writes == [("data", "msp/northwind/_lock")]
+    assert "Tenant northwind is busy" in got["msg"]
+
+
+def test_on_busy_must_be_fail_or_skip():
+    with pytest.raises(PSAError) as err:
+        lock(FakeKV(), Clock()).acquire("x", on_busy="wait")
+    assert "on_busy" in str(err.value)
