@@ -128,11 +128,11 @@ class ConnectWiseProvider(Provider):
         return rows[0] if rows else None
 
     # -- shared objects: the security roles --------------------------------------------------------
-    def plan_shared(self, declared):
+    def plan_shared(self, declared, records):
         plans = []
         for role in self.security_roles:
             validate_role_name(role["name"])
-            plans.append(plan_role(self, role["name"], role.get("permissions")))
+            plans.append(plan_role(self, role["name"], role.get("permissions"), referenced_role(records, role["name"])))
         self._shared = plans
         return plans
 
@@ -276,10 +276,40 @@ class ConnectWiseProvider(Provider):
 
 
 # -- security roles ------------------------------------------------------------------------------
-def plan_role(provider, name, permissions):
-    """Find the role by name (read), compare its levels; nothing is written here."""
+def referenced_role(records, name):
+    """The role ``{id, name}`` as the members just read reference it (a member's ``securityRole`` is the
+    role's id with its current name), or None when no member does, or when members disagree on the id of
+    that name (then only the by-name lookup can say which role is the one)."""
+    found = set((ref["id"], ref.get("name")) for ref in (
+        (r.get("securityRole") or {}) for r in (records or {}).values())
+        if ref.get("id") is not None and casefold_equal(ref.get("name"), name))
+    if len(set(i for i, dummy in found)) != 1:
+        return None
+    role_id, role_name = found.pop()
+    return {"id": role_id, "name": role_name}
+
+
+def role_settings(provider, name, referenced=None):
+    """(role, its settings): by the id the members reference when there is one, one request; a role that
+    is gone by that id (deleted, or replaced by a role of the same name with a new id) is looked up by name
+    like a role no member references, so an id is never trusted beyond the answer it gets."""
+    if referenced is not None:
+        try:
+            settings = provider.client.list("system/securityRoles/%d/settings" % referenced["id"])
+        except PSAError as error:
+            if error.kind != "not_found":
+                raise
+        else:
+            provider._role_ids[name.lower()] = referenced["id"]
+            return referenced, settings
     role = provider.find_role(name)
-    settings = provider.client.list("system/securityRoles/%d/settings" % role["id"]) if role else []
+    return role, (provider.client.list("system/securityRoles/%d/settings" % role["id"]) if role else [])
+
+
+def plan_role(provider, name, permissions, referenced=None):
+    """The role (by the id its members reference, else by name) and its levels compared; nothing is written
+    here. ``referenced``: ``{id, name}`` from the member records (``referenced_role``)."""
+    role, settings = role_settings(provider, name, referenced)
     if role is None:  # every wanted level is a gap until the admin sets it
         gaps = [{"module": p["module"], "function": p["function"], "level": short, "want": p[short], "have": "None",
                  "problem": "missing"} for p in permissions or [] for short, dummy in LEVEL_KEYS

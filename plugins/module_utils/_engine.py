@@ -146,8 +146,9 @@ class Provider(object):
         """Findings against the PSA's metadata, picklists and references (reads done by ``read_all``)."""
         return []
 
-    def plan_shared(self, declared):
-        """Objects several users depend on (a ConnectWise security role): a list of shared plans."""
+    def plan_shared(self, declared, records):
+        """Objects several users depend on (a ConnectWise security role): a list of shared plans. ``records``:
+        what ``read_all`` returned (the users' records may already name a shared object's id)."""
         return []
 
     def apply_shared(self, shared, check_mode):
@@ -281,7 +282,7 @@ def plan(provider, declared, tenant=None, inactivate_orphans=False, report_orpha
     if p.errors:
         return p
     records = provider.read_all(declared)
-    p.shared = provider.plan_shared(declared)
+    p.shared = provider.plan_shared(declared, records)
     for item in declared:
         for finding in provider.validate(item, records.get(item[provider.key].lower())):
             p.errors.append(_err(provider, item, finding))
