@@ -157,6 +157,10 @@ def fleet(tmp_path):
 def test_a_restored_cache_makes_a_cold_run_as_cheap_as_a_warm_one(fleet, tmp_path):
     first, outcomes, log, output = fleet.drift_check(tmp_path / "first", tmp_path / "runner-a" / "cache")
     assert outcomes == EXPECTED, output[-3000:]
+    # cold, nothing declared or cached: Autotask zone lookup + field metadata + query; ConnectWise companyinfo +
+    # API members + the role's levels (by the id the members carry)
+    assert per_tenant(log) == (3.0, 3.0), [(r["method"], r["path"]) for r in log]
+    assert not role_lookups(log), [r["path"] for r in log]
 
     # the pipeline keeps the cache directory as an artifact; the next job restores it somewhere else
     restored = tmp_path / "runner-b" / "restored-cache"
