@@ -11,6 +11,7 @@ __metaclass__ = type
 # `ansible-doc -t filter msp.psa.<name>` shows that filter; tests/unit/test_plugin_docs.py checks every one.
 
 import json
+from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
 
@@ -69,6 +70,11 @@ def _validate(profiles, tenant, psa):
 
 def _profiles_for(profiles, tenant, psa):
     _validate(profiles, tenant, psa)
+    return _merged_profiles(profiles, tenant, psa)
+
+
+def _merged_profiles(profiles, tenant, psa):
+    """(name, the profile's settings for ``psa`` with the tenant's overrides) for each declared profile."""
     out = []
     for name in tenant.get("profiles") or []:
         merged = dict(profiles[name][psa], **((tenant.get("overrides") or {}).get(name) or {}))
@@ -113,8 +119,12 @@ def store_path(tenant, psa, profile):
 
 
 def autotask_users(profiles, tenant):
+    return _autotask_users(profiles, tenant, _profiles_for(profiles, tenant, "autotask"))
+
+
+def _autotask_users(profiles, tenant, merged=None):
     users = []
-    for name, p in _profiles_for(profiles, tenant, "autotask"):
+    for name, p in merged if merged is not None else _merged_profiles(profiles, tenant, "autotask"):
         user = dict((k, p[k]) for k in AUTOTASK_KEYS if p.get(k) is not None)
         user.update(profile=name, username="%s@%s" % (p["username"], tenant["domain"]),
                     email="%s@%s" % (p.get("email_local", p["username"]), tenant.get("email_domain") or tenant["domain"]),
@@ -124,8 +134,12 @@ def autotask_users(profiles, tenant):
 
 
 def connectwise_members(profiles, tenant):
+    return _connectwise_members(profiles, tenant, _profiles_for(profiles, tenant, "connectwise"))
+
+
+def _connectwise_members(profiles, tenant, merged=None):
     members = []
-    for name, p in _profiles_for(profiles, tenant, "connectwise"):
+    for name, p in merged if merged is not None else _merged_profiles(profiles, tenant, "connectwise"):
         member = dict((k, p[k]) for k in CONNECTWISE_KEYS if p.get(k) is not None)
         member.update(profile=name, identifier=p["identifier"],
                       secret_store_path="secret/" + store_path(tenant, "connectwise", name))
@@ -195,22 +209,83 @@ def connectwise_security_roles(profiles, members):
     return roles
 
 
+def _plain(value):
+    """``value`` as plain dicts and lists: a filter receives Ansible's lazy containers, which template every
+    item on each access (a fleet's profiles are read for every tenant)."""
+    if isinstance(value, Mapping):
+        return dict((k, _plain(v)) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _shape(value):
+    """What the schema can tell apart in a tenant's domain: a non-empty string (any), or the value itself."""
+    return "non-empty string" if isinstance(value, str) and value else value
+
+
+class _FleetDeclarations(object):
+    """One fleet's declarations checked and built once per distinct kind, not once per tenant: a fleet of
+    10,000 tenants shares a handful of profile lists and overrides. Each tenant's users or members are still its
+    own (its domain and secret-store paths)."""
+
+    def __init__(self, profiles):
+        self.profiles = _plain(profiles)
+        self.profile_errors = {}
+        self.valid = set()
+
+    def check(self, tenant, psa):
+        name = tenant_name(tenant.get("name"))
+        declaration = _declaration_of(tenant, psa)
+        key = json.dumps([psa, declaration["vendor_profiles"], declaration["profile_overrides"],
+                          _shape(declaration.get("autotask_domain")), _shape(declaration.get("autotask_email_domain")),
+                          sorted(declaration)], sort_keys=True, default=repr)
+        if key in self.valid:
+            return
+        try:
+            errors = tenant_errors(declaration, self.profiles, name)
+            for profile in declaration["vendor_profiles"] if isinstance(declaration["vendor_profiles"], list) else []:
+                if isinstance(profile, str) and profile in self.profiles:
+                    if profile not in self.profile_errors:
+                        self.profile_errors[profile] = profile_errors(self.profiles[profile], profile)
+                    errors += self.profile_errors[profile]
+            if errors:
+                raise DeclarationError("The declaration of tenant %s" % name, errors)
+        except DeclarationError as exc:
+            raise AnsibleFilterError(str(exc))
+        self.valid.add(key)
+
+
+def _host_vars(hostvars, host, names):
+    """The variables ``names`` of one host, each templated once, as plain data."""
+    hv = hostvars[host]
+    return dict((k, _plain(hv[k])) for k in names if k in hv)
+
+
+FLEET_VARS = ("psa", "vendor_profiles", "autotask_domain", "autotask_email_domain", "profile_overrides",
+              "ignore_usernames", "connectwise_own_identifier") + AT_CONNECTION + CW_CONNECTION
+
+
 def fleet_tenants(hostvars, hosts, profiles):
     """Every tenant's connection and declarations, for msp.psa.fleet_drift_check (one task for the fleet)."""
+    fleet = _FleetDeclarations(profiles)
+    profiles = fleet.profiles
     out = []
     for host in hosts:
-        hv = hostvars[host]
+        hv = _host_vars(hostvars, host, FLEET_VARS)
         psa = hv.get("psa")
         tenant = {"name": host, "profiles": hv.get("vendor_profiles") or [], "domain": hv.get("autotask_domain"),
                   "email_domain": hv.get("autotask_email_domain"), "overrides": hv.get("profile_overrides") or {}}
         entry = {"name": host, "psa": psa}
         if psa == "autotask":
+            fleet.check(tenant, psa)
             entry.update((k, hv.get(k)) for k in AT_CONNECTION if hv.get(k))
-            entry["users"] = autotask_users(profiles, tenant)
+            entry["users"] = _autotask_users(profiles, tenant)
             entry["ignore_usernames"] = hv.get("ignore_usernames") or []
         elif psa == "connectwise":
+            fleet.check(tenant, psa)
             entry.update((k, hv.get(k)) for k in CW_CONNECTION if hv.get(k))
-            entry["members"] = connectwise_members(profiles, tenant)
+            entry["members"] = _connectwise_members(profiles, tenant)
             entry["security_roles"] = connectwise_security_roles(profiles, entry["members"])
             entry["own_identifier"] = hv.get("connectwise_own_identifier")
             entry["ignore_identifiers"] = hv.get("ignore_usernames") or []
