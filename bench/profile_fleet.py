@@ -10,6 +10,7 @@ separate process: it is) per tenant, the module's own phases (argument spec, che
 the top functions by cumulative time over all threads (threading.setprofile).
 """
 import argparse
+import copy
 import cProfile
 import io
 import json
@@ -123,8 +124,8 @@ def main():
         from ansible_collections.msp.psa.plugins.lookup.vendor_profiles import load_profiles
         profiles = load_profiles([os.path.join(HERE, "profiles")])
         tenants = tenants_of(work, sandbox, profiles)
-        module_args = {"tenants": tenants, "workers": args.workers, "_ansible_check_mode": False, "_ansible_no_log": args.no_log}
-        result = run_module(module_args)  # warm-up: the caches (zones, field metadata, codebases)
+        module_args = {"tenants": tenants, "profiles": profiles, "workers": args.workers, "_ansible_check_mode": False, "_ansible_no_log": args.no_log}
+        result = run_module(copy.deepcopy(module_args))  # warm-up: the caches (zones, field metadata, codebases)
         if result.get("failed"):
             raise SystemExit("the module failed: %s" % result.get("msg"))
         prof = cProfile.Profile() if args.cprofile else None
@@ -134,6 +135,7 @@ def main():
         c0, t0 = cpu(), time.time()
         result = run_module(module_args)
         c1, t1 = cpu(), time.time()
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
         if prof:
             prof.disable()
             threading.setprofile(None)
@@ -141,8 +143,8 @@ def main():
         with open(os.path.join(work, "result.json"), "w") as h:
             json.dump(result, h)
         print("N=%d workers=%d latency=%g ms: module CPU %.2f s = %.2f ms per tenant, wall %.2f s, %d requests, "
-              "%d errors" % (args.tenants, args.workers, args.latency_ms, c1 - c0, 1000 * (c1 - c0) / args.tenants,
-                             t1 - t0, result["requests"], len(errors)))
+              "%d errors, peak RSS of this process %.0f MB" % (args.tenants, args.workers, args.latency_ms, c1 - c0, 1000 * (c1 - c0) / args.tenants,
+                             t1 - t0, result["requests"], len(errors), peak))
         print("  CPU ms per tenant: AnsibleModule start %.2f, run() %.2f (of which clearing secrets %.2f), "
               "exit_json %.2f" % tuple(1000 * v / args.tenants for v in (
                   PHASES["run_start"] - PHASES["start"], PHASES["run_end"] - PHASES["run_start"], PHASES["scrub"],

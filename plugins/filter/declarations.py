@@ -15,16 +15,12 @@ from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.msp.psa.plugins.module_utils._declaration import OVERRIDE_KEYS, DeclarationError
+from ansible_collections.msp.psa.plugins.module_utils import _declared
+from ansible_collections.msp.psa.plugins.module_utils._declaration import DeclarationError
 from ansible_collections.msp.psa.plugins.module_utils._declaration import profile_errors, tenant_errors
 from ansible_collections.msp.psa.plugins.module_utils._tenant import TenantNameError
 from ansible_collections.msp.psa.plugins.module_utils._tenant import store_path as _store_path
 from ansible_collections.msp.psa.plugins.module_utils._tenant import validate_tenant_name
-
-# The settings the filters copy into each user or member (besides the natural key and the email), from the
-# one schema (plugins/module_utils/_declaration.py): an override the schema accepts is one these copy.
-AUTOTASK_KEYS = tuple(k for k in OVERRIDE_KEYS["autotask"] if k not in ("username", "email_local"))
-CONNECTWISE_KEYS = tuple(k for k in OVERRIDE_KEYS["connectwise"] if k != "identifier")
 
 _PROFILE_ERRORS = {}
 
@@ -74,12 +70,7 @@ def _profiles_for(profiles, tenant, psa):
 
 
 def _merged_profiles(profiles, tenant, psa):
-    """(name, the profile's settings for ``psa`` with the tenant's overrides) for each declared profile."""
-    out = []
-    for name in tenant.get("profiles") or []:
-        merged = dict(profiles[name][psa], **((tenant.get("overrides") or {}).get(name) or {}))
-        out.append((name, merged))
-    return out
+    return _declared.merged_profiles(profiles, tenant.get("profiles"), tenant.get("overrides"), psa)
 
 
 def validate_declaration(declaration, profiles, psa=None, name=None):
@@ -123,14 +114,12 @@ def autotask_users(profiles, tenant):
 
 
 def _autotask_users(profiles, tenant, merged=None):
-    users = []
-    for name, p in merged if merged is not None else _merged_profiles(profiles, tenant, "autotask"):
-        user = dict((k, p[k]) for k in AUTOTASK_KEYS if p.get(k) is not None)
-        user.update(profile=name, username="%s@%s" % (p["username"], tenant["domain"]),
-                    email="%s@%s" % (p.get("email_local", p["username"]), tenant.get("email_domain") or tenant["domain"]),
-                    secret_store_path="secret/" + store_path(tenant, "autotask", name))
-        users.append(user)
-    return users
+    try:
+        return _declared.autotask_users(merged if merged is not None else _merged_profiles(profiles, tenant, "autotask"),
+                                        tenant.get("name"), tenant["domain"], tenant.get("email_domain"),
+                                        tenant.get("store_prefix"))
+    except TenantNameError as exc:
+        raise AnsibleFilterError("No secret-store path for tenant %r: %s" % (tenant.get("name"), exc))
 
 
 def connectwise_members(profiles, tenant):
@@ -138,13 +127,12 @@ def connectwise_members(profiles, tenant):
 
 
 def _connectwise_members(profiles, tenant, merged=None):
-    members = []
-    for name, p in merged if merged is not None else _merged_profiles(profiles, tenant, "connectwise"):
-        member = dict((k, p[k]) for k in CONNECTWISE_KEYS if p.get(k) is not None)
-        member.update(profile=name, identifier=p["identifier"],
-                      secret_store_path="secret/" + store_path(tenant, "connectwise", name))
-        members.append(member)
-    return members
+    try:
+        return _declared.connectwise_members(
+            merged if merged is not None else _merged_profiles(profiles, tenant, "connectwise"), tenant.get("name"),
+            tenant.get("store_prefix"))
+    except TenantNameError as exc:
+        raise AnsibleFilterError("No secret-store path for tenant %r: %s" % (tenant.get("name"), exc))
 
 
 def fleet_entry(host, psa, result):
@@ -199,14 +187,7 @@ CW_CONNECTION = ("connectwise_company", "connectwise_public_key", "connectwise_p
 def connectwise_security_roles(profiles, members):
     """The security roles the declared members use, each with its vendor's permission levels (a profile's
     ``role_permissions``), once per role name: what msp.psa.connectwise_api_members plans with the members."""
-    roles, seen = [], set()
-    for member in members:
-        name = member.get("security_role")
-        perms = ((profiles.get(member.get("profile")) or {}).get("connectwise") or {}).get("role_permissions")
-        if name and perms is not None and name.lower() not in seen:
-            seen.add(name.lower())
-            roles.append({"name": name, "permissions": perms})
-    return roles
+    return _declared.connectwise_security_roles(profiles, members)
 
 
 def _plain(value):
@@ -267,30 +248,33 @@ FLEET_VARS = ("psa", "vendor_profiles", "autotask_domain", "autotask_email_domai
 
 
 def fleet_tenants(hostvars, hosts, profiles):
-    """Every tenant's connection and declarations, for msp.psa.fleet_drift_check (one task for the fleet)."""
+    """Every tenant's connection and declaration, for msp.psa.fleet_drift_check (one task for the fleet), each
+    declaration validated first. The tenant's users or members are not built here: the module builds them from
+    the profiles it is given once (``profiles``), so each tenant stays a few fields (at 10,000 tenants the built
+    users and roles were most of the controller's templating and of the module's memory)."""
     fleet = _FleetDeclarations(profiles)
-    profiles = fleet.profiles
     out = []
     for host in hosts:
         hv = _host_vars(hostvars, host, FLEET_VARS)
         psa = hv.get("psa")
         tenant = {"name": host, "profiles": hv.get("vendor_profiles") or [], "domain": hv.get("autotask_domain"),
                   "email_domain": hv.get("autotask_email_domain"), "overrides": hv.get("profile_overrides") or {}}
-        entry = {"name": host, "psa": psa}
-        if psa == "autotask":
-            fleet.check(tenant, psa)
-            entry.update((k, hv.get(k)) for k in AT_CONNECTION if hv.get(k))
-            entry["users"] = _autotask_users(profiles, tenant)
-            entry["ignore_usernames"] = hv.get("ignore_usernames") or []
-        elif psa == "connectwise":
-            fleet.check(tenant, psa)
-            entry.update((k, hv.get(k)) for k in CW_CONNECTION if hv.get(k))
-            entry["members"] = _connectwise_members(profiles, tenant)
-            entry["security_roles"] = connectwise_security_roles(profiles, entry["members"])
-            entry["own_identifier"] = hv.get("connectwise_own_identifier")
-            entry["ignore_identifiers"] = hv.get("ignore_usernames") or []
-        else:
+        if psa not in ("autotask", "connectwise"):
             raise AnsibleFilterError("tenant %s: psa must be autotask or connectwise, not %r" % (host, psa))
+        fleet.check(tenant, psa)
+        entry = {"name": host, "psa": psa, "vendor_profiles": tenant["profiles"]}
+        if tenant["overrides"]:
+            entry["profile_overrides"] = tenant["overrides"]
+        if psa == "autotask":
+            entry.update((k, hv.get(k)) for k in AT_CONNECTION + ("autotask_domain", "autotask_email_domain") if hv.get(k))
+            if hv.get("ignore_usernames"):
+                entry["ignore_usernames"] = hv.get("ignore_usernames")
+        else:
+            entry.update((k, hv.get(k)) for k in CW_CONNECTION if hv.get(k))
+            if hv.get("connectwise_own_identifier"):
+                entry["own_identifier"] = hv.get("connectwise_own_identifier")
+            if hv.get("ignore_usernames"):
+                entry["ignore_identifiers"] = hv.get("ignore_usernames")
         out.append(entry)
     return out
 

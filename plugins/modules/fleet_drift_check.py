@@ -18,7 +18,9 @@ description:
     pool of O(workers) threads; one tenant is handled by one thread at a time, so no tenant sees more than one
     request in flight.
   - Nothing is written, ever (check mode is forced). The result feeds M(msp.psa.drift_report).
-  - Build O(tenants) with the C(msp.psa.fleet_tenants) filter from the inventory.
+  - Build O(tenants) with the C(msp.psa.fleet_tenants) filter from the inventory, and give the vendor profiles
+    once in O(profiles): each tenant's users or members are built from them as it is checked, so the options
+    stay a few fields per tenant.
 author:
   - msp.psa maintainers (@msp-psa)
 extends_documentation_fragment:
@@ -35,7 +37,8 @@ attributes:
 options:
   tenants:
     description:
-      - One dict per tenant, as the C(msp.psa.fleet_tenants) filter builds them from the inventory.
+      - One dict per tenant, as the C(msp.psa.fleet_tenants) filter builds them from the inventory (its connection
+        and its O(tenants[].vendor_profiles)), or with its O(tenants[].users) or O(tenants[].members) given.
       - Every secret in it, at any depth, is never logged (not even to the controller's syslog) or returned.
     type: list
     elements: dict
@@ -133,6 +136,29 @@ options:
         description: As O(msp.psa.connectwise_api_members#module:codebase_cache_ttl) (ConnectWise tenants).
         type: int
         default: 2592000
+      vendor_profiles:
+        description:
+          - The vendor profiles the tenant declares (its C(vendor_profiles) host variable). The module builds
+            the tenant's API users (Autotask) or API members and their security roles (ConnectWise) from
+            O(profiles), with O(tenants[].profile_overrides), exactly as the C(msp.psa.autotask_users) and
+            C(msp.psa.connectwise_members) filters do, in addition to O(tenants[].users) or
+            O(tenants[].members).
+          - Each distinct profile and overrides is checked against the options of M(msp.psa.autotask_api_user) or
+            M(msp.psa.connectwise_api_member) once for the fleet; a tenant whose profile they refuse could not be
+            checked (the message names the profile and the option).
+        type: list
+        elements: str
+        default: []
+      profile_overrides:
+        description: The tenant's overrides of its vendor profiles' settings (its C(profile_overrides) host variable).
+        type: dict
+        default: {}
+      autotask_domain:
+        description: The domain of the tenant's Autotask API usernames (with O(tenants[].vendor_profiles)).
+        type: str
+      autotask_email_domain:
+        description: The domain of the API users' e-mail addresses (defaults to O(tenants[].autotask_domain)).
+        type: str
       users:
         description:
           - The declared API users of an Autotask tenant, each with the options of M(msp.psa.autotask_api_user)
@@ -326,6 +352,12 @@ options:
                 description: Table Setup items the role must allow.
                 type: list
                 elements: str
+  profiles:
+    description:
+      - The vendor profiles, as the P(msp.psa.vendor_profiles#lookup) lookup returns them (validated there), given
+        once for the fleet; each tenant names its own in O(tenants[].vendor_profiles).
+    type: dict
+    default: {}
   workers:
     description: Tenants checked in parallel.
     type: int
@@ -345,7 +377,10 @@ requirements:
 EXAMPLES = r"""
 - name: Check the whole fleet from the controller
   msp.psa.fleet_drift_check:
-    tenants: "{{ hostvars | msp.psa.fleet_tenants(groups['tenants'], lookup('msp.psa.vendor_profiles')) }}"
+    tenants: "{{ hostvars | msp.psa.fleet_tenants(groups['tenants'], profiles) }}"
+    profiles: "{{ profiles }}"
+  vars:
+    profiles: "{{ lookup('msp.psa.vendor_profiles') }}"
   register: fleet
 
 - name: Report and gate
@@ -365,7 +400,11 @@ requests:
   type: int
 """
 
+import collections
 import concurrent.futures
+import json
+
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.msp.psa.plugins.module_utils._autotask import AUTH_SPEC as AT_SPEC, AutotaskClient
 from ansible_collections.msp.psa.plugins.module_utils._autotask_user import (
@@ -374,6 +413,7 @@ from ansible_collections.msp.psa.plugins.module_utils._connectwise import AUTH_S
 from ansible_collections.msp.psa.plugins.module_utils._connectwise_member import (
     MEMBER_SPEC, ROLE_SPEC, provider_for as connectwise_provider)
 from ansible_collections.msp.psa.plugins.module_utils._credential_check import CHECK_SPEC, CredentialCheck
+from ansible_collections.msp.psa.plugins.module_utils import _declared
 from ansible_collections.msp.psa.plugins.module_utils._engine import converge
 from ansible_collections.msp.psa.plugins.module_utils._http import PSAError
 from ansible_collections.msp.psa.plugins.module_utils._module import optional, run_module
@@ -400,6 +440,10 @@ def tenant_options():
         own_identifier=dict(type="str"),
         ignore_identifiers=dict(type="list", elements="str", default=[]),
         security_roles=ROLE_SPEC,
+        vendor_profiles=dict(type="list", elements="str", default=[]),
+        profile_overrides=dict(type="dict", default={}),
+        autotask_domain=dict(type="str"),
+        autotask_email_domain=dict(type="str"),
     )
     return options
 
@@ -408,26 +452,93 @@ TENANT_SPEC = tenant_options()
 SPEC = dict(
     tenants=dict(type="list", elements="dict", required=True, options=TENANT_SPEC,
                  required_if=[("psa", "autotask", AT_REQUIRED), ("psa", "connectwise", CW_REQUIRED)]),
+    profiles=dict(type="dict", default={}),
     workers=dict(type="int", default=16),
     timeout=dict(type="float", default=30),
     validate_certs=dict(type="bool", default=True),
 )
 
 
-def check(tenant):
+USER_ENTRY_SPEC = dict(USER_SPEC, profile=dict(type="str"))
+MEMBER_ENTRY_SPEC = dict(MEMBER_SPEC, profile=dict(type="str"))
+TENANT_KEYS = ("profile", "username", "email", "secret_store_path")  # what differs between tenants of one profile
+
+
+class DeclaredEntries(object):
+    """Each tenant's users or members (and roles) built from its ``vendor_profiles``, as the filters build them
+    (``_declared``), with the defaults and checks of the singular modules' argument spec: each distinct
+    (profile, overrides) is validated once for the fleet, not once per tenant, and a tenant's entries exist only
+    while it is checked."""
+
+    def __init__(self, profiles):
+        self.profiles = profiles or {}
+        self.validated = {}
+
+    def _valid(self, key, spec, data, extra=None):
+        if key not in self.validated:
+            result = ArgumentSpecValidator(spec, **(extra or {})).validate(data)
+            if result.error_messages:
+                raise ValueError("vendor profile %s: %s" % (key[1], "; ".join(result.error_messages)))
+            self.validated[key] = result.validated_parameters
+        return self.validated[key]
+
+    def _merged(self, tenant, psa):
+        names = tenant.get("vendor_profiles") or []
+        unknown = [n for n in names if not (self.profiles.get(n) or {}).get(psa)]
+        if unknown:
+            raise ValueError("vendor profile %s: not among the profiles given (or it has no %s settings)"
+                             % (", ".join(unknown), psa))
+        return _declared.merged_profiles(self.profiles, names, tenant.get("profile_overrides"), psa)
+
+    def _entries(self, psa, tenant, built, spec, extra=None):
+        overrides = tenant.get("profile_overrides") or {}
+        out = []
+        for entry in built:
+            key = (psa, entry["profile"], json.dumps(overrides.get(entry["profile"]), sort_keys=True))
+            out.append(dict(self._valid(key, spec, entry, extra), **dict((k, entry[k]) for k in TENANT_KEYS if k in entry)))
+        return out
+
+    def users(self, tenant):
+        if not tenant.get("vendor_profiles"):
+            return tenant["users"]
+        built = _declared.autotask_users(self._merged(tenant, "autotask"), tenant["name"], tenant.get("autotask_domain"),
+                                         tenant.get("autotask_email_domain"))
+        return tenant["users"] + self._entries("autotask", tenant, built, USER_ENTRY_SPEC, dict(
+            mutually_exclusive=USER_MUTUALLY_EXCLUSIVE, required_together=USER_REQUIRED_TOGETHER))
+
+    def members(self, tenant):
+        """The members and the security roles they use."""
+        if not tenant.get("vendor_profiles"):
+            return tenant["members"], tenant.get("security_roles")
+        built = _declared.connectwise_members(self._merged(tenant, "connectwise"), tenant["name"])
+        members = tenant["members"] + self._entries("connectwise", tenant, built, MEMBER_ENTRY_SPEC)
+        roles = list(tenant.get("security_roles") or [])
+        for role in _declared.connectwise_security_roles(self.profiles, built):
+            key = ("connectwise role", role["name"], json.dumps(role, sort_keys=True))
+            roles.append(self._valid(key, {"roles": ROLE_SPEC}, {"roles": [role]})["roles"][0])
+        return members, roles
+
+
+def check(tenant, declared=None):
+    declared = declared or DeclaredEntries({})
     try:
         if tenant["psa"] == "autotask":
+            users = declared.users(tenant)
             client = AutotaskClient.from_params(tenant, check_mode=True)
-            provider, declared = autotask_provider(tenant, client), tenant["users"]
+            provider, declared = autotask_provider(tenant, client), users
         else:
+            members, roles = declared.members(tenant)
             client = ConnectWiseClient.from_params(tenant, check_mode=True)
-            provider, declared = connectwise_provider(tenant, client), tenant["members"]
+            provider, declared = connectwise_provider(dict(tenant, security_roles=roles), client), members
         provider.inspector = CredentialCheck.from_params(tenant, tenant["psa"])
         result = converge(provider, declared, True, False, tenant=tenant["name"])
         keep = dict((k, result.get(k)) for k in ("users", "orphans", "summary"))
         return {"psa": tenant["psa"], "result": keep}, client.http.requests_sent
     except PSAError as exc:
         return {"psa": tenant["psa"], "error": exc.to_fail_json()["msg"]}, 0
+    except ValueError as exc:  # a profile the singular modules' argument spec refuses
+        return {"psa": tenant["psa"], "error": "tenant %s: %s" % (tenant["name"], exc),
+                "error_kind": "invalid_declaration"}, 0
 
 
 def secrets_of(spec, params):
@@ -466,19 +577,39 @@ def remove_values(value, secrets):
 def run(module, client=None):
     fleet = dict((k, module.params[k]) for k in FLEET_WIDE)
     fleet_secrets = secrets_of(CHECK_SPEC, module.params)
-    tenants = [dict(tenant, **fleet) for tenant in module.params["tenants"]]
-    results, requests = {}, 0
-    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, module.params["workers"])) as pool:
-        for tenant, (entry, sent) in zip(tenants, pool.map(check, tenants)):
-            # Each tenant's result is cleared of that tenant's secrets (and the fleet's), the same guarantee
-            # AnsibleModule gives by checking every returned string against every no_log value of the fleet,
-            # which costs (tenants x secrets) and is quadratic in N. Then only the fleet's own secrets are
-            # left for exit_json to check, and the invocation it would echo is a summary, not every tenant.
-            results[tenant["name"]] = remove_values(entry, secrets_of(TENANT_SPEC, tenant) | fleet_secrets)
-            requests += sent
+    declared = DeclaredEntries(module.params["profiles"])
+    tenants = module.params["tenants"]
+    count, results, requests = len(tenants), {}, 0
+    workers = max(1, module.params["workers"])
+    pending = collections.deque()
+
+    def finish():
+        # Each tenant's result is cleared of that tenant's secrets (and the fleet's), the same guarantee
+        # AnsibleModule gives by checking every returned string against every no_log value of the fleet,
+        # which costs (tenants x secrets) and is quadratic in N. Then only the fleet's own secrets are
+        # left for exit_json to check, and the invocation it would echo is a summary, not every tenant.
+        name, secrets, future = pending.popleft()
+        entry, sent = future.result()
+        results[name] = remove_values(entry, secrets)
+        return sent
+
+    # A window of tenants in flight (not all of them submitted at once): a tenant's options and built entries
+    # are released as soon as it is checked.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
+        for index in range(count):
+            tenant = dict(tenants[index], **fleet)
+            tenants[index] = None
+            pending.append((tenant["name"], secrets_of(TENANT_SPEC, tenant) | fleet_secrets,
+                            pool.submit(check, tenant, declared)))
+            del tenant
+            if len(pending) >= 4 * workers:
+                requests += finish()
+        while pending:
+            requests += finish()
     module.no_log_values = set(fleet_secrets)
-    invocation = dict((k, v) for k, v in module.params.items() if k != "tenants" and k not in CHECK_SPEC)
-    invocation["tenants"] = "%d tenants" % len(tenants)
+    invocation = dict((k, v) for k, v in module.params.items() if k not in ("tenants", "profiles") and k not in CHECK_SPEC)
+    invocation["tenants"] = "%d tenants" % count
+    invocation["profiles"] = "%d profiles" % len(module.params["profiles"] or {})
     return dict(changed=False, tenants=results, requests=requests, invocation={"module_args": invocation})
 
 

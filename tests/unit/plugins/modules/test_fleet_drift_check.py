@@ -18,7 +18,7 @@ TENANTS = [{"name": "t1", "psa": "autotask", "autotask_username": "me@t1.example
 
 
 def test_each_tenant_result_is_cleared_of_its_secrets_and_the_invocation_is_a_summary(monkeypatch, capsys):
-    def leaky_check(tenant):  # a check whose messages carried every secret it saw (none does; the guard holds)
+    def leaky_check(tenant, declared=None):  # a check whose messages carried every secret it saw (none does; the guard holds)
         seen = [tenant.get(k) for k in ("autotask_secret", "autotask_integration_code", "connectwise_private_key")]
         seen += [u.get("api_user_secret") for u in tenant.get("users") or []]
         seen.append((tenant.get("secret_store") or {}).get("vault_token"))
@@ -36,3 +36,52 @@ def test_each_tenant_result_is_cleared_of_its_secrets_and_the_invocation_is_a_su
     assert out["tenants"]["t1"]["error"].count("********") == 4 and out["tenants"]["t2"]["error"].count("********") == 2
     assert out["invocation"]["module_args"]["tenants"] == "2 tenants"
     assert "secret_store" not in out["invocation"]["module_args"]
+
+
+def test_users_and_members_built_from_the_profiles_given_once_as_the_filters_build_them(monkeypatch):
+    """The fleet's options are a few fields per tenant: the module builds each tenant's users or members and
+    roles from the profiles given once, exactly as the filters do, each distinct profile validated once."""
+    import os
+    from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+    from ansible_collections.msp.psa.plugins.filter.declarations import (
+        autotask_users, connectwise_members, connectwise_security_roles)
+    from ansible_collections.msp.psa.plugins.lookup.vendor_profiles import load_profiles
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
+    profiles = load_profiles([os.path.join(root, "bench", "profiles")])
+    validations = []
+    real = fleet_drift_check.ArgumentSpecValidator
+
+    def counted(*args, **kwargs):
+        validations.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(fleet_drift_check, "ArgumentSpecValidator", counted)
+    declared = fleet_drift_check.DeclaredEntries(profiles)
+    names = ["wise_sync", "datto_workplace", "autoelevate", "sync365"]
+    for i in range(20):
+        tenant = {"name": "t%d" % i, "vendor_profiles": names, "autotask_domain": "t%d.example" % i,
+                  "profile_overrides": {"wise_sync": {"last_name": "Sync"}}, "users": [], "members": []}
+        users = declared.users(tenant)
+        members, roles = declared.members(tenant)
+    want = autotask_users(profiles, {"name": "t19", "profiles": names, "domain": "t19.example",
+                                     "overrides": {"wise_sync": {"last_name": "Sync"}}})
+    spec = dict(fleet_drift_check.USER_ENTRY_SPEC)
+    assert users == [real(spec).validate(u).validated_parameters for u in want]
+    assert users[0]["last_name"] == "Sync" and users[0]["state"] == "present"
+    cw = connectwise_members(profiles, {"name": "t19", "profiles": names, "overrides": {}})
+    assert [m["identifier"] for m in members] == [m["identifier"] for m in cw]
+    assert [m["secret_store_path"] for m in members] == [m["secret_store_path"] for m in cw]
+    assert [r["name"] for r in roles] == [r["name"] for r in connectwise_security_roles(profiles, cw)]
+    assert len(roles[0]["permissions"]) == len(profiles["sync365"]["connectwise"]["role_permissions"])
+    assert len(validations) == 4 + 4 + len(roles)  # per distinct profile (and role), not per tenant
+
+
+def test_a_profile_the_module_refuses_is_that_tenant_could_not_check():
+    declared = fleet_drift_check.DeclaredEntries({"bad": {"autotask": {"username": "x", "internal_cost": "lots"}}})
+    entry, sent = fleet_drift_check.check({"name": "t1", "psa": "autotask", "vendor_profiles": ["bad"],
+                                           "autotask_domain": "t1.example", "users": []}, declared)
+    assert sent == 0 and entry["error_kind"] == "invalid_declaration"
+    assert "bad" in entry["error"] and "internal_cost" in entry["error"]
+    entry, sent = fleet_drift_check.check({"name": "t1", "psa": "autotask", "vendor_profiles": ["nosuch"],
+                                           "autotask_domain": "t1.example", "users": []}, declared)
+    assert "nosuch" in entry["error"]
