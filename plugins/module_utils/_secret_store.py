@@ -19,22 +19,19 @@ __metaclass__ = type
 import collections
 import datetime
 import hashlib
+import importlib.util
 import secrets
 import string
-import traceback
 
 from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.msp.psa.plugins.module_utils._http import PSAError
 
-try:
-    import hvac
-    import hvac.exceptions
-    HAS_HVAC = True
-    HVAC_IMPORT_ERROR = None
-except ImportError:  # pragma: no cover
-    HAS_HVAC = False
-    HVAC_IMPORT_ERROR = traceback.format_exc()
+# hvac is imported when a SecretStore is first built, not with this file: every module that reads this file's
+# helpers (the drift check's modules, through _credential) would otherwise pay for hvac and requests (about
+# 60 ms of CPU per module run) even when no secret store is configured.
+HAS_HVAC = importlib.util.find_spec("hvac") is not None
+HVAC_IMPORT_ERROR = None if HAS_HVAC else "ImportError: No module named 'hvac'"
 
 STORE_SPEC = dict(
     vault_url=dict(type="str", required=True, fallback=(env_fallback, ["VAULT_ADDR"])),
@@ -94,12 +91,24 @@ def _is_cas_mismatch(exc):
     return "check-and-set" in text
 
 
+def _hvac():
+    """The hvac library, imported on first use (see HAS_HVAC)."""
+    import hvac  # pylint: disable=import-outside-toplevel
+    import hvac.exceptions  # pylint: disable=import-outside-toplevel
+    return hvac
+
+
 class SecretStore:
     def __init__(self, url, token, mount="secret", namespace=None, verify=True, check_mode=False, client=None):
-        if client is None and not HAS_HVAC:
-            raise PSAError("The Python library hvac is required to use the secret store.", kind="dependency",
-                           fix="pip install hvac (community.hashi_vault needs it too).")
-        self.client = client or hvac.Client(url=url, token=token, namespace=namespace, verify=verify)
+        if client is None:
+            try:
+                if not HAS_HVAC:
+                    raise ImportError(HVAC_IMPORT_ERROR)
+                client = _hvac().Client(url=url, token=token, namespace=namespace, verify=verify)
+            except ImportError:
+                raise PSAError("The Python library hvac is required to use the secret store.", kind="dependency",
+                               fix="pip install hvac (community.hashi_vault needs it too).")
+        self.client = client
         self.mount = mount
         self.check_mode = check_mode
         self.url = url
@@ -113,7 +122,7 @@ class SecretStore:
         return "%s/%s%s" % (self.mount, path, ("#" + field) if field else "")
 
     def _wrap(self, action, path, exc):
-        kind = "store_permission" if isinstance(exc, hvac.exceptions.Forbidden) else "store"
+        kind = "store_permission" if isinstance(exc, _hvac().exceptions.Forbidden) else "store"
         return PSAError("Secret store: %s %s failed: %s" % (action, self.ref(path), type(exc).__name__), kind=kind,
                         fix="Check vault_url, vault_token (a token with read/write on %s) and vault_mount." % self.mount)
 
@@ -124,12 +133,13 @@ class SecretStore:
 
     def read_record(self, path):
         """The latest version's data, the custom metadata and the version number (see :class:`Record`)."""
+        errors = _hvac().exceptions
         try:
             resp = self.client.secrets.kv.v2.read_secret_version(path=path, mount_point=self.mount,
                                                                  raise_on_deleted_version=False)
-        except hvac.exceptions.InvalidPath:
+        except errors.InvalidPath:
             return Record(None, {}, 0)
-        except (hvac.exceptions.VaultError, IOError, OSError) as exc:
+        except (errors.VaultError, IOError, OSError) as exc:
             raise self._wrap("reading", path, exc)
         data = (resp.get("data") or {}).get("data")
         version_meta = (resp.get("data") or {}).get("metadata") or {}
@@ -141,14 +151,15 @@ class SecretStore:
         Returns the new version (None in check mode, which writes nothing)."""
         if self.check_mode:
             return None
+        errors = _hvac().exceptions
         try:
             resp = self.client.secrets.kv.v2.create_or_update_secret(path=path, secret=data, cas=cas,
                                                                      mount_point=self.mount)
-        except hvac.exceptions.InvalidRequest as exc:
+        except errors.InvalidRequest as exc:
             if cas is not None and _is_cas_mismatch(exc):
                 raise StoreConflict(self.ref(path))
             raise self._wrap("writing", path, exc)
-        except (hvac.exceptions.VaultError, IOError, OSError) as exc:
+        except (errors.VaultError, IOError, OSError) as exc:
             raise self._wrap("writing", path, exc)
         try:
             return int(resp["data"]["version"])
@@ -168,5 +179,5 @@ class SecretStore:
         custom = dict((k, str(v)) for k, v in metadata.items() if v is not None and str(v) != "")
         try:
             self.client.secrets.kv.v2.update_metadata(path=path, mount_point=self.mount, custom_metadata=custom)
-        except (hvac.exceptions.VaultError, IOError, OSError) as exc:
+        except (_hvac().exceptions.VaultError, IOError, OSError) as exc:
             raise self._wrap("writing metadata of", path, exc)
