@@ -12,7 +12,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.msp.psa.plugins.module_utils._credential import assess, standing
 from ansible_collections.msp.psa.plugins.module_utils._http import PSAError
 
 CHECK_SPEC = dict(
@@ -61,6 +60,10 @@ class CredentialCheck:
         return self.standings.get(path) if path else None
 
     def __call__(self, provider, item, record):
+        # imported here, not with this file: a drift check without a secret store never needs it (its modules
+        # compile every module_util they import, on every run)
+        from ansible_collections.msp.psa.plugins.module_utils._credential import assess, standing
+
         path = self.path(item)
         if path is None or item.get("state") == "absent":
             return []

@@ -93,8 +93,8 @@ def _is_cas_mismatch(exc):
 
 def _hvac():
     """The hvac library, imported on first use (see HAS_HVAC)."""
-    import hvac  # pylint: disable=import-outside-toplevel
-    import hvac.exceptions  # pylint: disable=import-outside-toplevel
+    import hvac
+    import hvac.exceptions
     return hvac
 
 

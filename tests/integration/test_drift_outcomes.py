@@ -17,6 +17,7 @@ import ansible
 import hvac
 import pytest
 import requests
+import yaml
 
 from psa_sandbox.__main__ import DEFAULT_SEED
 from psa_sandbox.openbao import OpenBao, free_port
@@ -178,6 +179,24 @@ def test_no_vault_token_is_could_not_check(fleet, tmp_path):
     data, junit, summary = reports(tmp_path / "reports")
     assert proc.returncode == COULD_NOT_CHECK, "%s\n%s" % (summary, proc.output[-3000:])
     assert outcomes(data) == {"lakeside": "could_not_check"} and junit_outcomes(junit) == {"lakeside": ["error"]}
+
+
+def test_an_invalid_declaration_is_could_not_check_naming_the_key_and_the_others_are_checked(fleet, tmp_path):
+    """contoso declares an override no schema knows: drift_check.yml's run-wide build of the tenants' users
+    fails, so each tenant builds its own; contoso could not be checked, its reason naming the key and the fix,
+    and northwind and lakeside are checked as usual."""
+    extra = tmp_path / "typo.yml"
+    extra.write_text(yaml.safe_dump({"tenants": {"children": {"autotask_tenants": {"hosts": {"contoso": {
+        "profile_overrides": {"autoelevate": {"last_nam": "Elevate"}}}}}}}}), encoding="utf-8")
+    proc = fleet.run(playbook("drift_check.yml"), tmp_path, "-i", str(extra))
+    data, junit, summary = reports(tmp_path / "reports")
+    assert proc.returncode == COULD_NOT_CHECK, "%s\n%s" % (summary, proc.output[-3000:])
+    assert data["tenants"]["contoso"]["outcome"] == "could_not_check"
+    reason = data["tenants"]["contoso"]["reason"]
+    assert "profile_overrides.autoelevate.last_nam: unknown autotask setting. Did you mean 'last_name'?" in reason
+    assert {t: outcomes(data)[t] in ("in_sync", "drift") for t in ("northwind", "lakeside")} == {
+        "northwind": True, "lakeside": True}, summary
+    assert junit_outcomes(junit)["contoso"] == ["error"]
 
 
 def files_under(folder):
