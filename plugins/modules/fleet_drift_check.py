@@ -19,7 +19,7 @@ description:
     request in flight.
   - Nothing is written, ever (check mode is forced). The result feeds M(msp.psa.drift_report).
   - Build O(tenants) with the C(msp.psa.fleet_tenants) filter from the inventory, and give the vendor profiles
-    once in O(profiles): each tenant's users or members are built from them as it is checked, so the options
+    once in O(profiles). Each tenant's users or members are built from them as it is checked, so the options
     stay a few fields per tenant.
 author:
   - msp.psa maintainers (@msp-psa)
