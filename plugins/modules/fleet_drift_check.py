@@ -391,7 +391,10 @@ EXAMPLES = r"""
 
 RETURN = r"""
 tenants:
-  description: Tenant name to C(psa) and C(result) (users or members, orphans, summary) or C(error).
+  description:
+    - Tenant name to C(psa) and C(result) (users or members, orphans, summary) or C(error).
+    - Each user or member is its check's outcome (state, drift, fixes, manual steps, credentials) without the PSA
+      record it was read from, which M(msp.psa.drift_report) does not use.
   returned: always
   type: dict
 requests:
@@ -519,6 +522,13 @@ class DeclaredEntries(object):
         return members, roles
 
 
+def report_entry(result):
+    """What the drift report reads of a tenant's check: its users or members without the PSA record each was
+    read from (a third of a tenant's result, read by nothing downstream), its orphans and summary."""
+    users = [dict((k, v) for k, v in user.items() if k != "record") for user in result.get("users") or []]
+    return {"users": users, "orphans": result.get("orphans"), "summary": result.get("summary")}
+
+
 def check(tenant, declared=None):
     declared = declared or DeclaredEntries({})
     try:
@@ -532,8 +542,7 @@ def check(tenant, declared=None):
             provider, declared = connectwise_provider(dict(tenant, security_roles=roles), client), members
         provider.inspector = CredentialCheck.from_params(tenant, tenant["psa"])
         result = converge(provider, declared, True, False, tenant=tenant["name"])
-        keep = dict((k, result.get(k)) for k in ("users", "orphans", "summary"))
-        return {"psa": tenant["psa"], "result": keep}, client.http.requests_sent
+        return {"psa": tenant["psa"], "result": report_entry(result)}, client.http.requests_sent
     except PSAError as exc:
         return {"psa": tenant["psa"], "error": exc.to_fail_json()["msg"]}, 0
     except ValueError as exc:  # a profile the singular modules' argument spec refuses
