@@ -247,6 +247,37 @@ FLEET_VARS = ("psa", "vendor_profiles", "autotask_domain", "autotask_email_domai
               "ignore_usernames", "connectwise_own_identifier") + AT_CONNECTION + CW_CONNECTION
 
 
+def _tenant_of(host, hv):
+    """(psa, the tenant as the declaration filters take it) from one host's variables."""
+    psa = hv.get("psa")
+    if psa not in ("autotask", "connectwise"):
+        raise AnsibleFilterError("tenant %s: psa must be autotask or connectwise, not %r" % (host, psa))
+    return psa, {"name": host, "profiles": hv.get("vendor_profiles") or [], "domain": hv.get("autotask_domain"),
+                 "email_domain": hv.get("autotask_email_domain"), "overrides": hv.get("profile_overrides") or {}}
+
+
+DECLARATION_VARS = ("psa", "vendor_profiles", "autotask_domain", "autotask_email_domain", "profile_overrides")
+
+
+def fleet_declared(hostvars, hosts, profiles):
+    """{tenant: {users} (Autotask) or {members, security_roles} (ConnectWise)} for every host of ``hosts``, built
+    in one call for a run: what msp.psa.autotask_users, msp.psa.connectwise_members and
+    msp.psa.connectwise_security_roles return for each tenant, each kind of declaration validated once. An invalid
+    declaration fails the whole call, naming its tenant."""
+    fleet = _FleetDeclarations(profiles)
+    out = {}
+    for host in hosts:
+        psa, tenant = _tenant_of(host, _host_vars(hostvars, host, DECLARATION_VARS))
+        fleet.check(tenant, psa)
+        merged = _merged_profiles(fleet.profiles, tenant, psa)
+        if psa == "autotask":
+            out[host] = {"users": _autotask_users(fleet.profiles, tenant, merged)}
+        else:
+            members = _connectwise_members(fleet.profiles, tenant, merged)
+            out[host] = {"members": members, "security_roles": connectwise_security_roles(fleet.profiles, members)}
+    return out
+
+
 def fleet_tenants(hostvars, hosts, profiles):
     """Every tenant's connection and declaration, for msp.psa.fleet_drift_check (one task for the fleet), each
     declaration validated first. The tenant's users or members are not built here: the module builds them from
@@ -256,11 +287,7 @@ def fleet_tenants(hostvars, hosts, profiles):
     out = []
     for host in hosts:
         hv = _host_vars(hostvars, host, FLEET_VARS)
-        psa = hv.get("psa")
-        tenant = {"name": host, "profiles": hv.get("vendor_profiles") or [], "domain": hv.get("autotask_domain"),
-                  "email_domain": hv.get("autotask_email_domain"), "overrides": hv.get("profile_overrides") or {}}
-        if psa not in ("autotask", "connectwise"):
-            raise AnsibleFilterError("tenant %s: psa must be autotask or connectwise, not %r" % (host, psa))
+        psa, tenant = _tenant_of(host, hv)
         fleet.check(tenant, psa)
         entry = {"name": host, "psa": psa, "vendor_profiles": tenant["profiles"]}
         if tenant["overrides"]:
@@ -283,5 +310,5 @@ class FilterModule(object):
     def filters(self):
         return {"autotask_users": autotask_users, "connectwise_members": connectwise_members,
                 "connectwise_security_roles": connectwise_security_roles, "credential_path": store_path,
-                "tenant_results": tenant_results, "fleet_tenants": fleet_tenants,
+                "tenant_results": tenant_results, "fleet_tenants": fleet_tenants, "fleet_declared": fleet_declared,
                 "tenant_name": tenant_name, "validate_declaration": validate_declaration}

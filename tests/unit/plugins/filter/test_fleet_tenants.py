@@ -73,3 +73,29 @@ def test_a_wrong_tenant_among_valid_ones_still_fails_naming_it():
     with pytest.raises(AnsibleFilterError) as exc:
         fleet_tenants(hostvars, sorted(hostvars), profiles)
     assert "../t9" in str(exc.value)
+
+
+def test_fleet_declared_builds_what_the_per_tenant_filters_build():
+    """drift_check.yml hands each tenant the entry of fleet_declared instead of building its own: the same
+    users, members and roles, each tenant's own domain and store paths."""
+    import pytest
+    from ansible.errors import AnsibleFilterError
+    from ansible_collections.msp.psa.plugins.filter.declarations import (
+        autotask_users, connectwise_members, connectwise_security_roles, fleet_declared)
+    profiles = load_profiles([os.path.join(ROOT, "bench", "profiles")])
+    hostvars = dict(_autotask_fleet(3))
+    hostvars["t001"]["profile_overrides"] = {"wise_sync": {"first_name": "Other"}}
+    hostvars["lake"] = {"psa": "connectwise", "vendor_profiles": ["sync365", "wise_sync"]}
+    declared = fleet_declared(hostvars, sorted(hostvars), profiles)
+    for host in ("t000", "t001", "t002"):
+        hv = hostvars[host]
+        tenant = {"name": host, "profiles": hv["vendor_profiles"], "domain": hv["autotask_domain"],
+                  "email_domain": "", "overrides": hv.get("profile_overrides") or {}}
+        assert declared[host] == {"users": autotask_users(profiles, tenant)}
+    assert declared["t001"]["users"][0]["first_name"] == "Other"
+    members = connectwise_members(profiles, {"name": "lake", "profiles": ["sync365", "wise_sync"], "overrides": {}})
+    assert declared["lake"] == {"members": members,
+                                "security_roles": connectwise_security_roles(profiles, members)}
+    hostvars["t002"]["vendor_profiles"] = ["wise_synk"]
+    with pytest.raises(AnsibleFilterError, match="t002"):
+        fleet_declared(hostvars, sorted(hostvars), profiles)
