@@ -197,7 +197,7 @@ def build(n, workdir, inventory_form="yaml"):
                                           "connectwise_tenants": {"hosts": hosts_cw, "vars": {
                                               "psa": "connectwise", "connectwise_client_id": "bench-client"}}}}}
     with open(os.path.join(workdir, "seed.yml"), "w") as h:
-        yaml.safe_dump(seed, h)
+        yaml.dump(seed, h, Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper))  # libyaml: 5x faster at N=10,000
     return expected, profiles, inventory, write_inventory(inventory, os.path.join(workdir, "inventory"), inventory_form)
 
 

@@ -57,8 +57,15 @@ options:
       - Tenant name to a dict with C(psa) (V(autotask) or V(connectwise)) and C(result) (the bulk module's
         registered result), or C(error) (and C(error_kind)) when the tenant could not be checked, as the
         C(msp.psa.tenant_results) filter builds it. A tenant without C(result) could not be checked.
-      - Exactly one of O(tenants) and O(merge_from) is required.
+      - Exactly one of O(tenants), O(results_file) and O(merge_from) is required.
     type: dict
+  results_file:
+    description:
+      - The results of M(msp.psa.fleet_drift_check) written with its
+        O(msp.psa.fleet_drift_check#module:results_file) (one JSON object per line, with its C(tenant) name),
+        read one tenant at a time - the form for fleets of thousands of tenants, whose results would otherwise
+        pass through the controller's variables. A missing or unreadable file fails before anything is written.
+    type: path
   merge_from:
     description:
       - Folders with the C(drift-report.json) of each slice of a sliced drift check. Every tenant must be in
@@ -161,7 +168,7 @@ from ansible_collections.msp.psa.plugins.module_utils._html_report import render
 from ansible_collections.msp.psa.plugins.module_utils._http import PSAError
 from ansible_collections.msp.psa.plugins.module_utils._module import run_module
 
-SPEC = dict(tenants=dict(type="dict"), merge_from=dict(type="list", elements="path"),
+SPEC = dict(tenants=dict(type="dict"), merge_from=dict(type="list", elements="path"), results_file=dict(type="path"),
             output_dir=dict(type="path", required=True),
             fail_on_drift=dict(type="bool", default=True), fail_on_could_not_check=dict(type="bool", default=True))
 
@@ -359,10 +366,31 @@ def slice_reports(folders):
     return tenants
 
 
+def file_results(path):
+    """Each tenant's entry of drift-report.json from msp.psa.fleet_drift_check's results file, read a line at a
+    time (a tenant's raw result is dropped once its entry is built)."""
+    tenants = {}
+    try:
+        with open(path) as handle:
+            for number, line in enumerate(handle, 1):
+                if not line.strip():
+                    continue
+                entry = json.loads(line)
+                if not isinstance(entry, dict) or not entry.get("tenant"):
+                    raise ValueError("line %d is not a tenant's result (no tenant)" % number)
+                tenants[entry.pop("tenant")] = tenant_report(entry)
+    except (IOError, OSError, ValueError) as exc:
+        raise PSAError("results_file: cannot read %s (%s); give the file msp.psa.fleet_drift_check wrote with "
+                       "results_file in the same run" % (path, exc), kind="invalid_input")
+    return tenants
+
+
 def run(module, client=None):
     params = module.params
     if params["merge_from"]:
         report = fleet_report(slice_reports(params["merge_from"]))
+    elif params["results_file"]:
+        report = fleet_report(file_results(params["results_file"]))
     else:
         report = fleet_report({name: tenant_report(entry) for name, entry in params["tenants"].items()})
     files = write_reports(report, params["output_dir"])
@@ -388,8 +416,8 @@ def run(module, client=None):
 
 
 def main():
-    run_module([SPEC], run, requires=(), required_one_of=[("tenants", "merge_from")],
-               mutually_exclusive=[("tenants", "merge_from")])
+    run_module([SPEC], run, requires=(), required_one_of=[("tenants", "merge_from", "results_file")],
+               mutually_exclusive=[("tenants", "merge_from", "results_file")])
 
 
 if __name__ == "__main__":

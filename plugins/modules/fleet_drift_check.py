@@ -29,7 +29,7 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
-    details: Always runs as a check.
+    details: Always runs as a check; only O(results_file) is written, which changes no system.
   diff_mode:
     support: none
   idempotent:
@@ -370,6 +370,16 @@ options:
     description: Verify TLS certificates (every tenant).
     type: bool
     default: true
+  results_file:
+    description:
+      - Write each tenant's result to this file as it is checked (JSON Lines - one object per tenant with its
+        C(tenant) name and its RV(tenants) entry), instead of returning them in RV(tenants).
+        M(msp.psa.drift_report) reads it with O(msp.psa.drift_report#module:results_file).
+      - For fleets of thousands of tenants - the results never pass through the controller's variables, and the
+        module holds only the tenants in flight. C(playbooks/drift_check_fleet.yml) uses it.
+      - Written to a temporary file renamed into place when every tenant is checked, so a run that ends early
+        never leaves a partial file under this name. Holds no secret (each result is cleared of its tenant's).
+    type: path
 requirements:
   - urllib3
 """
@@ -387,6 +397,25 @@ EXAMPLES = r"""
   msp.psa.drift_report:
     tenants: "{{ fleet.tenants }}"
     output_dir: reports/drift
+
+- name: Check thousands of tenants, their results written to a file, not returned
+  msp.psa.fleet_drift_check:
+    tenants: "{{ hostvars | msp.psa.fleet_tenants(ansible_play_hosts_all, profiles) }}"
+    profiles: "{{ profiles }}"
+    results_file: reports/drift/fleet-results.jsonl
+  vars:
+    profiles: "{{ lookup('msp.psa.vendor_profiles') }}"
+  run_once: true
+  delegate_to: localhost
+  register: fleet
+  no_log: true
+
+- name: Report from the file
+  msp.psa.drift_report:
+    results_file: "{{ fleet.results_file }}"
+    output_dir: reports/drift
+  run_once: true
+  delegate_to: localhost
 """
 
 RETURN = r"""
@@ -395,8 +424,22 @@ tenants:
     - Tenant name to C(psa) and C(result) (users or members, orphans, summary) or C(error).
     - Each user or member is its check's outcome (state, drift, fixes, manual steps, credentials) without the PSA
       record it was read from, which M(msp.psa.drift_report) does not use.
-  returned: always
+    - A tenant that could not be checked has C(error) and C(error_kind) instead of C(result).
+  returned: when O(results_file) is not set
   type: dict
+  sample: {"northwind": {"psa": "autotask", "result": {"users": [], "orphans": [], "summary": {}}},
+           "lakeside": {"psa": "connectwise", "error": "ConnectWise refused the credentials (HTTP 401).",
+                        "error_kind": "credentials"}}
+results_file:
+  description: The file the results were written to (O(results_file)).
+  returned: when O(results_file) is set
+  type: str
+  sample: reports/drift/fleet-results.jsonl
+checked:
+  description: How many tenants were checked (each has a result or an error).
+  returned: always
+  type: int
+  sample: 10000
 requests:
   description: HTTP requests sent for the whole fleet.
   returned: always
@@ -406,6 +449,8 @@ requests:
 import collections
 import concurrent.futures
 import json
+import os
+import tempfile
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
@@ -459,6 +504,7 @@ SPEC = dict(
     workers=dict(type="int", default=16),
     timeout=dict(type="float", default=30),
     validate_certs=dict(type="bool", default=True),
+    results_file=dict(type="path"),
 )
 
 
@@ -544,7 +590,8 @@ def check(tenant, declared=None):
         result = converge(provider, declared, True, False, tenant=tenant["name"])
         return {"psa": tenant["psa"], "result": report_entry(result)}, client.http.requests_sent
     except PSAError as exc:
-        return {"psa": tenant["psa"], "error": exc.to_fail_json()["msg"]}, 0
+        failed = exc.to_fail_json()
+        return {"psa": tenant["psa"], "error": failed["msg"], "error_kind": failed.get("error_kind") or "could_not_check"}, 0
     except ValueError as exc:  # a profile the singular modules' argument spec refuses
         return {"psa": tenant["psa"], "error": "tenant %s: %s" % (tenant["name"], exc),
                 "error_kind": "invalid_declaration"}, 0
@@ -583,12 +630,37 @@ def remove_values(value, secrets):
     return value
 
 
+class ResultsFile(object):
+    """The tenants' results written one JSON line each as they are checked (``results_file``): a temporary file in
+    the same folder, renamed into place once every tenant is written."""
+
+    def __init__(self, path):
+        self.path = path
+        folder = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(folder):
+            os.makedirs(folder)
+        fd, self.partial = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), dir=folder)
+        self.handle = os.fdopen(fd, "w")
+
+    def __setitem__(self, name, entry):
+        self.handle.write(json.dumps(dict(entry, tenant=name), sort_keys=True) + "\n")
+
+    def close(self, complete):
+        self.handle.close()
+        if complete:
+            os.chmod(self.partial, 0o644)
+            os.replace(self.partial, self.path)
+        else:
+            os.unlink(self.partial)
+
+
 def run(module, client=None):
     fleet = dict((k, module.params[k]) for k in FLEET_WIDE)
     fleet_secrets = secrets_of(CHECK_SPEC, module.params)
     declared = DeclaredEntries(module.params["profiles"])
     tenants = module.params["tenants"]
-    count, results, requests = len(tenants), {}, 0
+    count, requests = len(tenants), 0
+    results = ResultsFile(module.params["results_file"]) if module.params["results_file"] else {}
     workers = max(1, module.params["workers"])
     pending = collections.deque()
 
@@ -603,23 +675,34 @@ def run(module, client=None):
         return sent
 
     # A window of tenants in flight (not all of them submitted at once): a tenant's options and built entries
-    # are released as soon as it is checked.
-    with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
-        for index in range(count):
-            tenant = dict(tenants[index], **fleet)
-            tenants[index] = None
-            pending.append((tenant["name"], secrets_of(TENANT_SPEC, tenant) | fleet_secrets,
-                            pool.submit(check, tenant, declared)))
-            del tenant
-            if len(pending) >= 4 * workers:
+    # are released as soon as it is checked (and its result too, with results_file).
+    complete = False
+    try:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
+            for index in range(count):
+                tenant = dict(tenants[index], **fleet)
+                tenants[index] = None
+                pending.append((tenant["name"], secrets_of(TENANT_SPEC, tenant) | fleet_secrets,
+                                pool.submit(check, tenant, declared)))
+                del tenant
+                if len(pending) >= 4 * workers:
+                    requests += finish()
+            while pending:
                 requests += finish()
-        while pending:
-            requests += finish()
+        complete = True
+    finally:
+        if isinstance(results, ResultsFile):
+            results.close(complete)
     module.no_log_values = set(fleet_secrets)
     invocation = dict((k, v) for k, v in module.params.items() if k not in ("tenants", "profiles") and k not in CHECK_SPEC)
     invocation["tenants"] = "%d tenants" % count
     invocation["profiles"] = "%d profiles" % len(module.params["profiles"] or {})
-    return dict(changed=False, tenants=results, requests=requests, invocation={"module_args": invocation})
+    out = dict(changed=False, checked=count, requests=requests, invocation={"module_args": invocation})
+    if isinstance(results, ResultsFile):
+        out["results_file"] = results.path
+    else:
+        out["tenants"] = results
+    return out
 
 
 def main():

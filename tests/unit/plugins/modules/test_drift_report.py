@@ -155,3 +155,37 @@ def test_active_orphans_are_drift(tmp_path, capsys):
         "users": [user("wise_sync")], "orphans": [{"username": "old@t.example", "active": True}]}}}, capsys,
         fail_on_drift=False)
     assert data["tenants"]["north"]["outcome"] == "drift"
+
+
+def test_a_results_file_gives_the_same_report_as_the_tenants_option(tmp_path, capsys):
+    """msp.psa.fleet_drift_check's results file (one JSON line per tenant) is read one tenant at a time into the
+    same report as the same results given in ``tenants``."""
+    tenants = {"north": IN_SYNC, "south": DRIFT, "east": UNREACHABLE}
+    by_option = report(tmp_path / "a", tenants, capsys, fail_on_drift=False, fail_on_could_not_check=False)
+    path = tmp_path / "fleet-results.jsonl"
+    path.write_text("".join(json.dumps(dict(entry, tenant=name)) + "\n" for name, entry in tenants.items()))
+    args = dict(results_file=str(path), output_dir=str(tmp_path / "b" / "drift"), fail_on_drift=False,
+                fail_on_could_not_check=False)
+    with patch_module_args(args):
+        with pytest.raises(SystemExit) as exited:
+            drift_report.main()
+    result = json.loads(capsys.readouterr().out)
+    data = json.loads((tmp_path / "b" / "drift" / "drift-report.json").read_text())
+    assert exited.value.code == 0
+    for key in ("outcome", "exit_code", "tenants", "not_in_sync", "summary", "counts"):
+        assert result[key] == by_option[1][key], key
+    data.pop("generated_at"), by_option[2].pop("generated_at")
+    assert data == by_option[2]
+
+
+@pytest.mark.parametrize("content", [None, "not json\n", '{"psa": "autotask"}\n'])
+def test_an_unreadable_results_file_fails_naming_the_option_before_writing(tmp_path, capsys, content):
+    path = tmp_path / "fleet-results.jsonl"
+    if content is not None:
+        path.write_text(content)
+    with patch_module_args(dict(results_file=str(path), output_dir=str(tmp_path / "drift"))):
+        with pytest.raises(SystemExit) as exited:
+            drift_report.main()
+    result = json.loads(capsys.readouterr().out)
+    assert exited.value.code == 1 and result["msg"].startswith("results_file: cannot read %s" % path), result
+    assert "fleet_drift_check" in result["msg"] and not (tmp_path / "drift").exists()

@@ -95,3 +95,51 @@ def test_the_fleet_result_leaves_out_each_psa_record():
     entry = fleet_drift_check.report_entry(result)
     assert entry == {"users": [{"username": "ws01@t1.example", "state": "ok", "drift": []}],
                      "orphans": result["orphans"], "summary": {"ok": 1}}
+
+
+def test_results_file_holds_each_tenant_line_by_line_without_secrets_and_nothing_is_returned(monkeypatch, capsys, tmp_path):
+    """With results_file the tenants' results never pass through the controller's variables (at 10,000 tenants
+    templating them into drift_report's options took minutes and the run's largest process): one JSON line per
+    tenant, cleared of its secrets, and the result names the file instead of holding every tenant."""
+    def leaky_check(tenant, declared=None):
+        return {"psa": tenant["psa"], "error": "saw %s" % tenant.get("autotask_secret") or "", "error_kind": "credentials"}, 1
+
+    monkeypatch.setattr(fleet_drift_check, "check", leaky_check)
+    path = tmp_path / "drift" / "fleet-results.jsonl"
+    with patch_module_args({"tenants": TENANTS, "results_file": str(path)}):
+        with pytest.raises(SystemExit) as exited:
+            fleet_drift_check.main()
+    out = json.loads(capsys.readouterr().out)
+    assert exited.value.code == 0 and "tenants" not in out
+    assert out["results_file"] == str(path) and out["checked"] == 2 and out["requests"] == 2
+    text = path.read_text()
+    lines = [json.loads(line) for line in text.splitlines()]
+    assert [line["tenant"] for line in lines] == ["t1", "t2"]
+    assert lines[0] == {"tenant": "t1", "psa": "autotask", "error": "saw ********", "error_kind": "credentials"}
+    assert not [s for s in SECRETS if s in text]
+    assert sorted(p.name for p in path.parent.iterdir()) == ["fleet-results.jsonl"]  # no partial file left
+
+
+def test_a_run_that_ends_early_leaves_no_results_file(monkeypatch, capsys, tmp_path):
+    """drift_report must never read a partial (or a previous run's half-replaced) file as the fleet's results."""
+    def broken_check(tenant, declared=None):
+        raise RuntimeError("a bug in one tenant's check")
+
+    monkeypatch.setattr(fleet_drift_check, "check", broken_check)
+    path = tmp_path / "fleet-results.jsonl"
+    with patch_module_args({"tenants": TENANTS, "results_file": str(path)}):
+        with pytest.raises(RuntimeError):
+            fleet_drift_check.main()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_tenant_that_could_not_be_checked_keeps_its_error_kind(capsys, tmp_path, monkeypatch):
+    """The bulk path reports why a tenant could not be checked as the per-tenant path does (connection,
+    credentials, ...), not a generic could_not_check."""
+    monkeypatch.setenv("MSP_PSA_CACHE_DIR", str(tmp_path))
+    tenant = dict(TENANTS[0], autotask_zone_url="http://127.0.0.1:9/atservicesrest/")  # nothing listens on port 9
+    with patch_module_args({"tenants": [tenant], "timeout": 2}):
+        with pytest.raises(SystemExit):
+            fleet_drift_check.main()
+    entry = json.loads(capsys.readouterr().out)["tenants"]["t1"]
+    assert entry["error_kind"] == "connection", entry
