@@ -1,11 +1,11 @@
 #!/usr/bin/env python
 """Profile msp.psa.fleet_drift_check in one process, as Ansible runs it (argument spec included).
 
-    .venv/bin/python bench/profile_fleet.py --tenants 1000 [--latency-ms 0] [--workers 16] [--cprofile]
+    .venv/bin/python bench/profile_fleet.py --tenants 1000 [--latency-ms 0] [--workers 16] [--cprofile] [--cold]
 
 Seeds the bench's fleet (bench/run.py) into a sandbox process, builds the module's ``tenants`` with the
 msp.psa.fleet_tenants filter, then runs the module's main() here: a warm-up run (fills the caches), then
-the measured run. Prints the process CPU (user+sys, which includes the sandbox's share only if it is not a
+the measured run (with --cold, in a fresh empty cache directory). Prints the process CPU (user+sys, which includes the sandbox's share only if it is not a
 separate process: it is) per tenant, the module's own phases (argument spec, checks), and with --cprofile
 the top functions by cumulative time over all threads (threading.setprofile).
 """
@@ -109,6 +109,9 @@ def main():
     ap.add_argument("--cprofile", action="store_true")
     ap.add_argument("--no-log", action="store_true", help="run as a no_log task does (no invocation log)")
     ap.add_argument("--top", type=int, default=35)
+    ap.add_argument("--cold", action="store_true",
+                    help="measure a cold run: the measured run starts with a fresh, empty cache directory "
+                         "(MSP_PSA_CACHE_DIR), as a pipeline job in a fresh container does")
     args = ap.parse_args()
     work = tempfile.mkdtemp(prefix="msp-psa-profile-")
     os.environ["MSP_PSA_CACHE_DIR"] = os.path.join(work, "cache")
@@ -128,6 +131,8 @@ def main():
         result = run_module(copy.deepcopy(module_args))  # warm-up: the caches (zones, field metadata, codebases)
         if result.get("failed"):
             raise SystemExit("the module failed: %s" % result.get("msg"))
+        if args.cold:  # the warm-up still ran (imports, the sandbox's first answers); the caches it filled are not used
+            os.environ["MSP_PSA_CACHE_DIR"] = tempfile.mkdtemp(prefix="cache-cold-", dir=work)
         prof = cProfile.Profile() if args.cprofile else None
         if prof:
             threading.setprofile(lambda *a: prof.enable())  # every worker thread profiles into the same Profile
@@ -142,8 +147,8 @@ def main():
         errors = [t for t, v in result["tenants"].items() if v.get("error")]
         with open(os.path.join(work, "result.json"), "w") as h:
             json.dump(result, h)
-        print("N=%d workers=%d latency=%g ms: module CPU %.2f s = %.2f ms per tenant, wall %.2f s, %d requests, "
-              "%d errors, peak RSS of this process %.0f MB" % (args.tenants, args.workers, args.latency_ms, c1 - c0, 1000 * (c1 - c0) / args.tenants,
+        print("%s N=%d workers=%d latency=%g ms: module CPU %.2f s = %.2f ms per tenant, wall %.2f s, %d requests, "
+              "%d errors, peak RSS of this process %.0f MB" % ("cold" if args.cold else "warm", args.tenants, args.workers, args.latency_ms, c1 - c0, 1000 * (c1 - c0) / args.tenants,
                              t1 - t0, result["requests"], len(errors), peak))
         print("  CPU ms per tenant: AnsibleModule start %.2f, run() %.2f (of which clearing secrets %.2f), "
               "exit_json %.2f" % tuple(1000 * v / args.tenants for v in (
