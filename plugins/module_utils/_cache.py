@@ -55,8 +55,9 @@ class DiskCache:
         try:
             data = json.dumps({"key": key, "value": value, "fetched": time.time()}, separators=(",", ":"))
             if not self._dir_made:
-                if not os.path.isdir(self.dir):
-                    os.makedirs(self.dir, 0o700)
+                # exist_ok: the forks of a cold run create the directory at the same moment; the one that loses
+                # that race must still write its entry (it was dropped, and the next run looked it up again)
+                os.makedirs(self.dir, 0o700, exist_ok=True)
                 self._dir_made = True
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(fd, "w") as handle:

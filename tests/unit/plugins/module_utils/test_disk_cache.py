@@ -60,3 +60,20 @@ def test_a_cache_that_cannot_be_written_costs_only_the_lookup(tmp_path):
     cache = DiskCache("zones", ttl=60, path=str(blocker / "zones"))
     cache.put("k", {"v": 1})  # no exception
     assert cache.get("k") is None
+
+
+def test_an_entry_is_kept_when_another_fork_creates_the_directory_first(tmp_path, monkeypatch):
+    """The forks of a cold run each put their tenant's codebase or zone into a directory that does not exist yet;
+    the one that finds it missing but loses the race to create it must still write its entry (it was dropped, and
+    the next run asked companyinfo once more: one extra request per lost entry)."""
+    cache = DiskCache("connectwise-codebases", ttl=60, path=str(tmp_path / "cache" / "connectwise-codebases"))
+    real_makedirs = os.makedirs
+
+    def another_fork_first(path, *args, **kwargs):
+        real_makedirs(path, 0o700)  # the other fork's makedirs, between this fork's look and its own
+        return real_makedirs(path, *args, **kwargs)
+
+    monkeypatch.setattr("ansible_collections.msp.psa.plugins.module_utils._cache.os.makedirs", another_fork_first)
+    cache.put("http://psa|cw1", {"Codebase": "v2025_1/"})
+    monkeypatch.undo()
+    assert cache.get("http://psa|cw1") == {"Codebase": "v2025_1/"}
