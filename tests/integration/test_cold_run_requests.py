@@ -263,9 +263,11 @@ def test_a_replaced_security_role_is_detected_not_trusted(fleet, tmp_path):
     read = sorted(r["path"].split("/")[-2] for r in role_settings(log))
     assert read == sorted([str(tool_role["id"])] * (N - 1) + [str(new_role["id"])]), read
     assert all(r["status"] == 200 for r in log), [(r["path"], r["status"]) for r in log if r["status"] != 200]
-    # the replaced role costs no lookup by name (the exact per-tenant count is asserted by the steady-state tests
-    # above; here one extra, unexplained 200 request was seen once in four full runs - under investigation)
+    # the replaced role costs no lookup by name and no request more than a steady-state run: the members, then the
+    # role's levels by the id they carry; the codebase from the cache the first run wrote, for every company (an
+    # extra companyinfo here was a cache entry lost when the first run's forks created the cache directory at once)
     assert not role_lookups(log), [(r["method"], r["path"]) for r in log]
+    assert per_tenant(log) == (1.0, 2.0), [(r["method"], r["path"]) for r in log]
     with open(tmp_path / "replaced" / "reports" / "drift" / "drift-report.json", encoding="utf-8") as handle:
         assert "role_permissions" in handle.read()
 
