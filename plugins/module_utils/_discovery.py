@@ -538,8 +538,8 @@ def write_declaration(dest, new, check_mode=False):
         diff = {"before": current or "", "after": new, "before_header": dest, "after_header": dest}
     changed = plan["write_dest"] or plan["write_new"] or plan["write_generated"] or plan["remove_new"]
     if not check_mode:
-        if not os.path.isdir(os.path.dirname(dest)):
-            os.makedirs(os.path.dirname(dest))
+        # exist_ok: forks discovering tenants in parallel create the same folder (a check first would race)
+        os.makedirs(os.path.dirname(dest), exist_ok=True)
         if plan["write_dest"]:
             _atomic_write(dest, new)
         if plan["write_new"]:

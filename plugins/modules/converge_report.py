@@ -157,8 +157,7 @@ def run(module, client=None):
                              for n, t in tenants.items()})
     if module.check_mode:
         return returned
-    if not os.path.isdir(out_dir):
-        os.makedirs(out_dir)
+    os.makedirs(out_dir, exist_ok=True)
     with open(files[0], "w", encoding="utf-8") as handle:
         handle.write(render(report, "converge"))
     with open(files[1], "w") as handle:

@@ -133,6 +133,12 @@ not_in_sync:
   type: list
   elements: str
   sample: ["lakeside", "northwind"]
+could_not_check:
+  description: The tenants whose outcome is C(could_not_check), sorted.
+  returned: always
+  type: list
+  elements: str
+  sample: ["lakeside"]
 drift:
   description: Whether any tenant drifted (a tenant that could not be checked is not drift).
   returned: always
@@ -332,8 +338,7 @@ def junit(report):
 
 def write_reports(report, out_dir):
     """drift-report.json, drift-report.junit.xml, drift-summary.txt and drift-report.html in out_dir."""
-    if not os.path.isdir(out_dir):
-        os.makedirs(out_dir)
+    os.makedirs(out_dir, exist_ok=True)
     files = [os.path.join(out_dir, n) for n in FILES]
     with open(files[0], "w") as handle:
         json.dump(report, handle, indent=2, sort_keys=True)
@@ -400,10 +405,10 @@ def run(module, client=None):
         if t.get("error_kind"):
             returned[name]["error_kind"] = t["error_kind"]
     not_in_sync = sorted(t for t, v in returned.items() if v["outcome"] != IN_SYNC)
-    result = dict(changed=False, outcome=report["outcome"], exit_code=report["exit_code"], tenants=returned,
-                  not_in_sync=not_in_sync, drift=report["drift"], summary=summary_lines(report),
-                  counts=report["counts"], files=files)
     unchecked = [t for t in not_in_sync if returned[t]["outcome"] == COULD_NOT_CHECK]
+    result = dict(changed=False, outcome=report["outcome"], exit_code=report["exit_code"], tenants=returned,
+                  not_in_sync=not_in_sync, could_not_check=unchecked, drift=report["drift"],
+                  summary=summary_lines(report), counts=report["counts"], files=files)
     drifted = [t for t in not_in_sync if returned[t]["outcome"] == DRIFT]
     if unchecked and params["fail_on_could_not_check"]:
         raise PSAError("%d of %d tenants could not be checked (%s); see %s" % (

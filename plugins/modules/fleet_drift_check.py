@@ -637,8 +637,7 @@ class ResultsFile(object):
     def __init__(self, path):
         self.path = path
         folder = os.path.dirname(os.path.abspath(path))
-        if not os.path.isdir(folder):
-            os.makedirs(folder)
+        os.makedirs(folder, exist_ok=True)
         fd, self.partial = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), dir=folder)
         self.handle = os.fdopen(fd, "w")
 

@@ -3,6 +3,7 @@ declaration (valid YAML, valid against the schema, the same users the filters de
 that never clobbers a declaration the admin edited. Pure: no HTTP."""
 import copy
 import os
+import sys
 
 import pytest
 import yaml
@@ -256,3 +257,18 @@ def test_an_edited_declaration_is_never_overwritten(tmp_path):
     later, changed, dummy = write_declaration(dest, "psa: autotask\nvendor_profiles: []\n")
     assert later["action"] == "updated"
     assert sorted(os.listdir(str(tmp_path / "host_vars"))) == [".northwind.yml.generated", "northwind.yml"]
+
+
+def test_a_folder_another_fork_creates_first_does_not_fail_the_write(tmp_path, monkeypatch):
+    """Discovery's forks write tenants' files into one host_vars folder in parallel: a fork that saw the folder
+    missing and then lost the race to create it failed with FileExistsError."""
+    dest = tmp_path / "host_vars" / "northwind.yml"
+    dest.parent.mkdir()  # created by another fork after this one looked
+    real_isdir = os.path.isdir
+
+    def isdir_as_this_fork_saw_it(path):  # missing to discovery's own check, there to os.makedirs
+        return False if sys._getframe(1).f_globals["__name__"].endswith("_discovery") else real_isdir(path)
+
+    monkeypatch.setattr(os.path, "isdir", isdir_as_this_fork_saw_it)
+    result, changed, dummy = write_declaration(str(dest), "psa: autotask\nvendor_profiles: []\n")
+    assert changed and dest.read_text() == "psa: autotask\nvendor_profiles: []\n"

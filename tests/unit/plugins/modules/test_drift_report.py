@@ -50,7 +50,8 @@ def test_three_outcomes_are_kept_apart(tmp_path, capsys):
     assert data["tenants"]["east"]["reason"].startswith("Could not connect") and data["tenants"]["east"]["error_kind"] == "connection"
     assert data["tenants"]["north"]["reason"] is None and "last_name" in data["tenants"]["south"]["reason"]
     assert data["outcome"] == result["outcome"] == "could_not_check" and result["exit_code"] == 4
-    assert result["tenants"]["south"]["outcome"] == "drift"
+    assert result["tenants"]["south"]["outcome"] == "drift" and result["could_not_check"] == ["east"]
+    assert result["not_in_sync"] == ["east", "south"]
     # JUnit: drift is a failure, could not check an error, in sync neither
     assert [e.tag for e in suite(junit, "east").iter() if e.tag in ("failure", "error")] == ["error"]
     assert [e.tag for e in suite(junit, "south").iter() if e.tag in ("failure", "error")] == ["failure"]
