@@ -107,7 +107,9 @@ def main():
     ap.add_argument("--latency-ms", type=float, default=0)
     ap.add_argument("--workers", type=int, default=16)
     ap.add_argument("--cprofile", action="store_true")
-    ap.add_argument("--no-log", action="store_true", help="run as a no_log task does (no invocation log)")
+    ap.add_argument("--no-log", action="store_true", help="run as a no_log task does (no invocation log), as playbooks/drift_check_fleet.yml runs it; "
+                         "without it AnsibleModule's start logs the invocation, which grows with tenants x secrets "
+                         "(measured: 5 ms per tenant at N=10,000, 0.6 at N=1000)")
     ap.add_argument("--top", type=int, default=35)
     ap.add_argument("--cold", action="store_true",
                     help="measure a cold run: the measured run starts with a fresh, empty cache directory "
