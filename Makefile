@@ -75,7 +75,7 @@ sandbox: setup
 N ?= 40
 LATENCY ?= 50
 FORKS ?= 20
-WORKERS ?= 16
+WORKERS ?= 64
 BASELINE_SAMPLE ?= 200
 BENCH_PATHS ?= all
 bench: setup

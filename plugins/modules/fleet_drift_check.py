@@ -359,9 +359,12 @@ options:
     type: dict
     default: {}
   workers:
-    description: Tenants checked in parallel.
+    description:
+      - Tenants checked in parallel. Each thread has one tenant's requests in flight at a time, so a tenant's limits
+        (Autotask's threads per endpoint and requests per hour, per database) hold whatever its value; the wall
+        time of a cold check is about its requests x the PSA's latency / O(workers).
     type: int
-    default: 16
+    default: 64
   timeout:
     description: Seconds to wait for each HTTP request (every tenant).
     type: float
@@ -501,7 +504,7 @@ SPEC = dict(
     tenants=dict(type="list", elements="dict", required=True, options=TENANT_SPEC,
                  required_if=[("psa", "autotask", AT_REQUIRED), ("psa", "connectwise", CW_REQUIRED)]),
     profiles=dict(type="dict", default={}),
-    workers=dict(type="int", default=16),
+    workers=dict(type="int", default=64),
     timeout=dict(type="float", default=30),
     validate_certs=dict(type="bool", default=True),
     results_file=dict(type="path"),
