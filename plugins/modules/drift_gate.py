@@ -39,7 +39,12 @@ attributes:
     support: full
 options:
   report:
-    description: The registered result of M(msp.psa.drift_report) (with C(fail_on_drift) and C(fail_on_could_not_check) false).
+    description:
+      - The registered result of M(msp.psa.drift_report) (with C(fail_on_drift) and C(fail_on_could_not_check) false),
+        or its C(failed) and C(msg) with C(tenants) holding at least this tenant's entry.
+      - For a large fleet give each tenant only its own entry, from
+        RV(msp.psa.drift_report#module:tenants_not_in_sync), as the collection's playbooks do - templating the
+        whole report once per gated tenant is quadratic in the fleet.
     type: dict
     required: true
   tenant:

@@ -133,6 +133,15 @@ not_in_sync:
   type: list
   elements: str
   sample: ["lakeside", "northwind"]
+tenants_not_in_sync:
+  description:
+    - The entries of RV(tenants) whose outcome is not C(in_sync) - what M(msp.psa.drift_gate) ends each of those
+      tenants with. A fleet of 10,000 tenants has a few hundred, and a gate task that reads its tenant from this
+      dict, not from RV(tenants), costs a tenth as much.
+  returned: always
+  type: dict
+  sample: {"lakeside": {"psa": "connectwise", "outcome": "could_not_check", "error_kind": "connection",
+           "reason": "GET https://eu.myconnectwise.net/login/companyinfo/lakeside failed"}}
 could_not_check:
   description: The tenants whose outcome is C(could_not_check), sorted.
   returned: always
@@ -407,7 +416,8 @@ def run(module, client=None):
     not_in_sync = sorted(t for t, v in returned.items() if v["outcome"] != IN_SYNC)
     unchecked = [t for t in not_in_sync if returned[t]["outcome"] == COULD_NOT_CHECK]
     result = dict(changed=False, outcome=report["outcome"], exit_code=report["exit_code"], tenants=returned,
-                  not_in_sync=not_in_sync, could_not_check=unchecked, drift=report["drift"],
+                  not_in_sync=not_in_sync, tenants_not_in_sync=dict((t, returned[t]) for t in not_in_sync),
+                  could_not_check=unchecked, drift=report["drift"],
                   summary=summary_lines(report), counts=report["counts"], files=files)
     drifted = [t for t in not_in_sync if returned[t]["outcome"] == DRIFT]
     if unchecked and params["fail_on_could_not_check"]:
