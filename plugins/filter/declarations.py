@@ -14,6 +14,7 @@ import json
 from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
+from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.msp.psa.plugins.module_utils import _declared
 from ansible_collections.msp.psa.plugins.module_utils._declaration import DeclarationError
@@ -178,6 +179,18 @@ def tenant_results(hostvars, hosts, var="msp_psa_check", fleet=None):
     return out
 
 
+def gated_tenants(report, hostvars, hosts):
+    """The tenants a drift check ends with their outcome (msp.psa.drift_gate): every tenant of ``hosts`` when
+    the report failed; else each that could not be checked, and each that drifted unless its own
+    ``fail_on_drift`` is false (a drifted tenant's gate would leave it ok). Only the tenants not in sync are
+    read from ``hostvars``."""
+    if not isinstance(report, Mapping) or report.get("failed") or not isinstance(report.get("not_in_sync"), list):
+        return list(hosts)
+    unchecked = set(report.get("could_not_check") or [])
+    return [t for t in report["not_in_sync"]
+            if t in unchecked or boolean(hostvars[t].get("fail_on_drift", True), strict=False)]
+
+
 AT_CONNECTION = ("autotask_username", "autotask_secret", "autotask_integration_code", "autotask_zone_url",
                  "autotask_discovery_url")
 CW_CONNECTION = ("connectwise_company", "connectwise_public_key", "connectwise_private_key", "connectwise_client_id",
@@ -310,5 +323,6 @@ class FilterModule(object):
     def filters(self):
         return {"autotask_users": autotask_users, "connectwise_members": connectwise_members,
                 "connectwise_security_roles": connectwise_security_roles, "credential_path": store_path,
-                "tenant_results": tenant_results, "fleet_tenants": fleet_tenants, "fleet_declared": fleet_declared,
+                "tenant_results": tenant_results, "gated_tenants": gated_tenants, "fleet_tenants": fleet_tenants,
+                "fleet_declared": fleet_declared,
                 "tenant_name": tenant_name, "validate_declaration": validate_declaration}

@@ -66,6 +66,13 @@ options:
         read one tenant at a time - the form for fleets of thousands of tenants, whose results would otherwise
         pass through the controller's variables. A missing or unreadable file fails before anything is written.
     type: path
+  run_tenants:
+    description:
+      - With O(results_file), the tenants of the run (C(ansible_play_hosts_all)). A tenant of the run the file has no
+        result for could not be checked (C(not_checked)); a file with a tenant that is not among them (another run's,
+        written to the same O(output_dir)) fails before anything is written, naming the tenant.
+    type: list
+    elements: str
   merge_from:
     description:
       - Folders with the C(drift-report.json) of each slice of a sliced drift check. Every tenant must be in
@@ -184,6 +191,7 @@ from ansible_collections.msp.psa.plugins.module_utils._http import PSAError
 from ansible_collections.msp.psa.plugins.module_utils._module import run_module
 
 SPEC = dict(tenants=dict(type="dict"), merge_from=dict(type="list", elements="path"), results_file=dict(type="path"),
+            run_tenants=dict(type="list", elements="str"),
             output_dir=dict(type="path", required=True),
             fail_on_drift=dict(type="bool", default=True), fail_on_could_not_check=dict(type="bool", default=True))
 
@@ -380,9 +388,10 @@ def slice_reports(folders):
     return tenants
 
 
-def file_results(path):
+def file_results(path, run_tenants=None):
     """Each tenant's entry of drift-report.json from msp.psa.fleet_drift_check's results file, read a line at a
-    time (a tenant's raw result is dropped once its entry is built)."""
+    time (a tenant's raw result is dropped once its entry is built); with ``run_tenants``, exactly those."""
+    expected = set(run_tenants) if run_tenants is not None else None
     tenants = {}
     try:
         with open(path) as handle:
@@ -392,10 +401,16 @@ def file_results(path):
                 entry = json.loads(line)
                 if not isinstance(entry, dict) or not entry.get("tenant"):
                     raise ValueError("line %d is not a tenant's result (no tenant)" % number)
+                if expected is not None and entry["tenant"] not in expected:
+                    raise ValueError("tenant %s is not a tenant of this run (run_tenants): the file is another run's"
+                                     % entry["tenant"])
                 tenants[entry.pop("tenant")] = tenant_report(entry)
     except (IOError, OSError, ValueError) as exc:
         raise PSAError("results_file: cannot read %s (%s); give the file msp.psa.fleet_drift_check wrote with "
                        "results_file in the same run" % (path, exc), kind="invalid_input")
+    for name in (expected or set()) - set(tenants):
+        tenants[name] = tenant_report({"error": "not checked: the fleet check wrote no result for this tenant",
+                                       "error_kind": "not_checked"})
     return tenants
 
 
@@ -404,7 +419,7 @@ def run(module, client=None):
     if params["merge_from"]:
         report = fleet_report(slice_reports(params["merge_from"]))
     elif params["results_file"]:
-        report = fleet_report(file_results(params["results_file"]))
+        report = fleet_report(file_results(params["results_file"], params["run_tenants"]))
     else:
         report = fleet_report({name: tenant_report(entry) for name, entry in params["tenants"].items()})
     files = write_reports(report, params["output_dir"])

@@ -380,8 +380,9 @@ options:
         M(msp.psa.drift_report) reads it with O(msp.psa.drift_report#module:results_file).
       - For fleets of thousands of tenants - the results never pass through the controller's variables, and the
         module holds only the tenants in flight. C(playbooks/drift_check_fleet.yml) uses it.
-      - Written to a temporary file renamed into place when every tenant is checked, so a run that ends early
-        never leaves a partial file under this name. Holds no secret (each result is cleared of its tenant's).
+      - A previous file of that name is removed when the check starts. The results go to a temporary file renamed
+        into place when every tenant is checked, so a run that ends early leaves no file under this name, neither
+        partial nor a previous run's. Holds no secret (each result is cleared of its tenant's).
     type: path
 requirements:
   - urllib3
@@ -640,20 +641,41 @@ class ResultsFile(object):
     def __init__(self, path):
         self.path = path
         folder = os.path.dirname(os.path.abspath(path))
-        os.makedirs(folder, exist_ok=True)
-        fd, self.partial = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), dir=folder)
+        try:
+            if os.path.lexists(path):  # a previous run's: never left to be read as this run's
+                os.unlink(path)
+            os.makedirs(folder, exist_ok=True)
+            fd, self.partial = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), dir=folder)
+        except (IOError, OSError) as exc:
+            raise self.error(exc)
         self.handle = os.fdopen(fd, "w")
 
+    def error(self, exc):
+        return PSAError("results_file: cannot write %s (%s); give a path in a folder this user can write" % (
+            self.path, exc), kind="invalid_input")
+
     def __setitem__(self, name, entry):
-        self.handle.write(json.dumps(dict(entry, tenant=name), sort_keys=True) + "\n")
+        try:
+            self.handle.write(json.dumps(dict(entry, tenant=name), sort_keys=True) + "\n")
+        except (IOError, OSError) as exc:
+            raise self.error(exc)
 
     def close(self, complete):
-        self.handle.close()
-        if complete:
-            os.chmod(self.partial, 0o644)
-            os.replace(self.partial, self.path)
-        else:
+        failure = None
+        try:
+            self.handle.close()
+            if complete:
+                umask = os.umask(0o022)
+                os.umask(umask)
+                os.chmod(self.partial, 0o666 & ~umask)  # as the report files: mkstemp made it 0600
+                os.replace(self.partial, self.path)
+                return
+        except (IOError, OSError) as exc:
+            failure = exc
+        if os.path.exists(self.partial):
             os.unlink(self.partial)
+        if complete and failure:
+            raise self.error(failure)
 
 
 def run(module, client=None):

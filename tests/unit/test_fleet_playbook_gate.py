@@ -10,6 +10,7 @@ from ansible.parsing.dataloader import DataLoader
 from ansible.template import Templar, trust_as_template
 
 from ansible_collections.msp.psa.plugins.action.drift_gate import outcome_of
+from ansible_collections.msp.psa.plugins.filter.declarations import gated_tenants
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -76,10 +77,13 @@ def gated(playbook, drift, fail_on_drift, hosts=("t1", "t3", "t7")):
     (task,) = [t for t in plays[-2]["tasks"] if "ansible.builtin.set_fact" in t]
     assert task.get("delegate_to") == "localhost" and task.get("delegate_facts") is True and task.get("run_once")
     assert plays[-1]["hosts"] == "{{ hostvars['localhost']['msp_psa_gated'] | default([]) }}"
-    variables = {"msp_psa_drift": drift, "ansible_play_hosts_all": list(hosts)}
-    if fail_on_drift is not None:
-        variables["fail_on_drift"] = fail_on_drift
+    if not isinstance(fail_on_drift, dict):  # one value for every tenant (an extra var), or per tenant
+        fail_on_drift = dict((h, fail_on_drift) for h in hosts)
+    hostvars = dict((h, {} if fail_on_drift.get(h) is None else {"fail_on_drift": fail_on_drift[h]}) for h in hosts)
+    variables = {"msp_psa_drift": drift, "ansible_play_hosts_all": list(hosts), "hostvars": hostvars}
     templar = Templar(loader=DataLoader(), variables=variables)
+    # the collection's filters without an installed collection finder (what ansible-playbook installs)
+    templar.environment.filters["msp.psa.gated_tenants"] = gated_tenants
     return templar.template(trust_as_template(task["ansible.builtin.set_fact"]["msp_psa_gated"]))
 
 
@@ -103,3 +107,13 @@ def test_without_fail_on_drift_only_the_tenants_that_could_not_be_checked_are_ga
     assert gated(playbook, report, False) == ["t7"]
     assert gated(playbook, {"failed": True, "msg": "no report"}, False) == ["t1", "t3", "t7"]
     assert gated(playbook, {"failed": True, "msg": "no report"}, True) == ["t1", "t3", "t7"]
+
+
+@pytest.mark.parametrize("playbook", ["drift_check.yml", "drift_check_fleet.yml"])
+def test_each_drifted_tenant_is_gated_by_its_own_fail_on_drift(playbook):
+    """fail_on_drift may be set per group: a run_once task that read it from the first tenant alone gated (or
+    not) every drifted tenant by that one tenant's value."""
+    report = {"not_in_sync": ["t3", "t7", "t9"], "could_not_check": ["t7"]}
+    hosts = ("t1", "t3", "t7", "t9")
+    assert gated(playbook, report, {"t1": False, "t3": True, "t7": False, "t9": None}, hosts) == ["t3", "t7", "t9"]
+    assert gated(playbook, report, {"t1": True, "t3": "false", "t7": False, "t9": "no"}, hosts) == ["t7"]

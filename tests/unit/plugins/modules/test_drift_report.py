@@ -190,3 +190,25 @@ def test_an_unreadable_results_file_fails_naming_the_option_before_writing(tmp_p
     result = json.loads(capsys.readouterr().out)
     assert exited.value.code == 1 and result["msg"].startswith("results_file: cannot read %s" % path), result
     assert "fleet_drift_check" in result["msg"] and not (tmp_path / "drift").exists()
+
+
+def test_run_tenants_make_a_results_file_answer_for_exactly_the_tenants_of_the_run(tmp_path, capsys):
+    """Two runs writing to one reports folder: a file with another run's tenant is refused before anything is
+    written, and a tenant of the run the file lacks could not be checked (never in sync, never missing)."""
+    path = tmp_path / "fleet-results.jsonl"
+    path.write_text(json.dumps(dict(IN_SYNC, tenant="north")) + "\n")
+    args = dict(results_file=str(path), output_dir=str(tmp_path / "drift"), fail_on_drift=False,
+                fail_on_could_not_check=False)
+    with patch_module_args(dict(args, run_tenants=["north", "west"])):
+        with pytest.raises(SystemExit) as exited:
+            drift_report.main()
+    result = json.loads(capsys.readouterr().out)
+    assert exited.value.code == 0 and result["tenants"]["north"]["outcome"] == "in_sync"
+    assert result["tenants"]["west"]["outcome"] == "could_not_check" and result["could_not_check"] == ["west"]
+    assert result["tenants"]["west"]["error_kind"] == "not_checked"
+    with patch_module_args(dict(args, run_tenants=["west"], output_dir=str(tmp_path / "other"))):
+        with pytest.raises(SystemExit) as exited:
+            drift_report.main()
+    result = json.loads(capsys.readouterr().out)
+    assert exited.value.code == 1 and "tenant north is not a tenant of this run" in result["msg"]
+    assert not (tmp_path / "other").exists()

@@ -143,3 +143,28 @@ def test_a_tenant_that_could_not_be_checked_keeps_its_error_kind(capsys, tmp_pat
             fleet_drift_check.main()
     entry = json.loads(capsys.readouterr().out)["tenants"]["t1"]
     assert entry["error_kind"] == "connection", entry
+
+
+def test_a_previous_runs_results_file_is_gone_once_a_check_starts(monkeypatch, tmp_path):
+    """A run that fails leaves no results file: not a partial one, and not the previous run's complete one."""
+    def broken_check(tenant, declared=None):
+        raise RuntimeError("a bug in one tenant's check")
+
+    monkeypatch.setattr(fleet_drift_check, "check", broken_check)
+    path = tmp_path / "fleet-results.jsonl"
+    path.write_text('{"tenant": "t1", "psa": "autotask", "result": {"users": []}}\n')  # yesterday's, all in sync
+    with patch_module_args({"tenants": TENANTS, "results_file": str(path)}):
+        with pytest.raises(RuntimeError):
+            fleet_drift_check.main()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_results_file_that_cannot_be_written_fails_naming_the_option(capsys, tmp_path):
+    """Before any tenant is checked, with the option and the fix in the message (not a module traceback)."""
+    (tmp_path / "reports").write_text("a file where the folder should be")
+    with patch_module_args({"tenants": TENANTS, "results_file": str(tmp_path / "reports" / "fleet-results.jsonl")}):
+        with pytest.raises(SystemExit) as exited:
+            fleet_drift_check.main()
+    out = json.loads(capsys.readouterr().out)
+    assert exited.value.code == 1 and out["msg"].startswith("results_file: cannot write"), out
+    assert "folder this user can write" in out["msg"] and out["error_kind"] == "invalid_input"
