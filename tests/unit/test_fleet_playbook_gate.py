@@ -21,7 +21,9 @@ PLAYBOOKS = ["drift_check.yml", "drift_check_fleet.yml", "merge_reports.yml"]
 def gate_report(drift, host, playbook="drift_check_fleet.yml"):
     with open(os.path.join(ROOT, "playbooks", playbook)) as handle:
         plays = yaml.safe_load(handle)
-    (task,) = [t for t in plays[-1]["tasks"] if "msp.psa.drift_gate" in t]
+    (imported,) = [t["ansible.builtin.import_tasks"] for t in plays[-1]["tasks"] if "ansible.builtin.import_tasks" in t]
+    with open(os.path.join(ROOT, "playbooks", imported)) as handle:  # the gate task the three playbooks share
+        (task,) = [t for t in yaml.safe_load(handle) if "msp.psa.drift_gate" in t]
     templar = Templar(loader=DataLoader(), variables={"msp_psa_drift": drift, "inventory_hostname": host})
     return templar.template(trust_as_template(task["msp.psa.drift_gate"]["report"]))
 
