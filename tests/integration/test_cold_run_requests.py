@@ -104,8 +104,9 @@ class ColdFleet:
         path.write_text(yaml.safe_dump(data))
         return str(path)
 
-    def drift_check(self, tmp_path, cache, declare=None, overrides=None):
-        """(exit code, outcome per tenant, the sandbox requests of this run, output)."""
+    def drift_check(self, tmp_path, cache, declare=None, overrides=None, extra_args=()):
+        """(exit code, outcome per tenant, the sandbox requests of this run, output); the report stays in
+        tmp_path/reports/drift. ``extra_args``: more ansible-playbook arguments."""
         mark = requests.get(self.server.url + "/_sandbox/requests", timeout=5).json()["last"]
         tmp_path.mkdir(parents=True, exist_ok=True)
         inventory = self.inventory(tmp_path / "inventory.yml", declare, overrides)
@@ -116,7 +117,8 @@ class ColdFleet:
             env.pop(name, None)
         proc = subprocess.run([os.path.join(BIN, "ansible-playbook"), "-i", inventory, "--forks", "6",
                                os.path.join(ROOT, "playbooks", "drift_check.yml"),
-                               "-e", json.dumps({"reports_dir": str(tmp_path / "reports"), "fail_on_drift": False})],
+                               "-e", json.dumps({"reports_dir": str(tmp_path / "reports"), "fail_on_drift": False})]
+                             + list(extra_args),
                               cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
         log = requests.get(self.server.url + "/_sandbox/requests", params={"since": mark}, timeout=5).json()["requests"]
         with open(tmp_path / "reports" / "drift" / "drift-report.json", encoding="utf-8") as handle:

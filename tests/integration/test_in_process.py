@@ -1,0 +1,89 @@
+"""The per-tenant drift check runs its modules (msp.psa.autotask_api_users, msp.psa.connectwise_api_members)
+inside Ansible's worker when the connection is local and the interpreter is the controller's Python, instead of
+starting a Python process per tenant (issue 16: the per-tenant path near the ping floor). The outcome, the
+report, check mode and the redaction of secrets are the same as a module process's; any other interpreter runs
+the module as a process, as before."""
+import json
+import os
+import sys
+
+import pytest
+
+from psa_sandbox.server import SandboxServer
+
+from .test_cold_run_requests import EXPECTED, SECRETS, ColdFleet, seed
+
+
+@pytest.fixture(scope="module")
+def cold_fleet(tmp_path_factory):
+    with SandboxServer(seed()) as server:
+        yield ColdFleet(server, tmp_path_factory.mktemp("in-process"))
+
+
+def report_tenants(folder):
+    with open(os.path.join(str(folder), "reports", "drift", "drift-report.json"), encoding="utf-8") as handle:
+        return json.load(handle)["tenants"]
+
+
+def writes(log):
+    return [(r["method"], r["path"]) for r in log if r["method"] in ("PATCH", "PUT", "DELETE")
+            or (r["method"] == "POST" and "/query" not in r["path"])]
+
+
+def test_the_per_tenant_check_starts_no_module_process(cold_fleet, tmp_path):
+    rc, outcomes, log, output = cold_fleet.drift_check(tmp_path / "run", tmp_path / "cache", extra_args=["-vvv"])
+    assert outcomes == EXPECTED, output[-3000:]
+    # Ansible builds an AnsiballZ payload for every module process it starts; -vvv names it
+    assert "AnsiballZ_autotask_api_users" not in output and "AnsiballZ_connectwise_api_members" not in output
+    assert "AnsiballZ_drift_report" in output, "the report module still runs as a process (the control)"
+    assert not writes(log), "check mode wrote to the PSA"
+    leaked = [s for s in SECRETS if s in output]
+    assert not leaked, "secrets in the -vvv output: %s" % leaked
+
+
+def test_another_interpreter_runs_the_module_as_a_process_with_the_same_report(cold_fleet, tmp_path):
+    cold_fleet.drift_check(tmp_path / "in-process", tmp_path / "cache-a")
+    wrapper = tmp_path / "python"
+    wrapper.write_text("#!/bin/sh\nexec %s \"$@\"\n" % sys.executable)
+    wrapper.chmod(0o755)
+    rc, outcomes, log, output = cold_fleet.drift_check(
+        tmp_path / "process", tmp_path / "cache-b", extra_args=["-vvv", "-e", "ansible_python_interpreter=%s" % wrapper])
+    assert outcomes == EXPECTED, output[-3000:]
+    assert "AnsiballZ_autotask_api_users" in output and "AnsiballZ_connectwise_api_members" in output
+    assert report_tenants(tmp_path / "process") == report_tenants(tmp_path / "in-process")
+    assert not [s for s in SECRETS if s in output]
+
+
+PLAYBOOK = """
+- name: Check at0 with the cache directory set on the task
+  hosts: at0
+  gather_facts: false
+  tasks:
+    - name: Check at0
+      msp.psa.autotask_api_users:
+        autotask_username: "{{ autotask_username }}"
+        autotask_secret: "{{ autotask_secret }}"
+        autotask_integration_code: "{{ autotask_integration_code }}"
+        autotask_discovery_url: "{{ autotask_discovery_url }}"
+        users: []
+      check_mode: true
+      environment:
+        MSP_PSA_CACHE_DIR: "%s"
+"""
+
+
+def test_the_task_environment_applies_in_process(cold_fleet, tmp_path):
+    """A task's ``environment:`` reaches the module in the worker as it reaches a module process."""
+    import subprocess
+
+    from .harness import BIN, ROOT
+    task_cache = tmp_path / "task-cache"
+    (tmp_path / "check.yml").write_text(PLAYBOOK % task_cache)
+    inventory = cold_fleet.inventory(tmp_path / "inventory.yml")
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"), MSP_PSA_CACHE_DIR=str(tmp_path / "run-cache"),
+               ANSIBLE_LOCAL_TEMP=str(tmp_path / "tmp"), ANSIBLE_NOCOLOR="1")
+    proc = subprocess.run([os.path.join(BIN, "ansible-playbook"), "-i", inventory, str(tmp_path / "check.yml"), "-vvv"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert "AnsiballZ_autotask_api_users" not in proc.stdout
+    assert os.listdir(str(task_cache)) and not os.path.exists(str(tmp_path / "run-cache"))
