@@ -43,6 +43,7 @@ author:
 extends_documentation_fragment:
   - msp.psa.secret_store
   - msp.psa.attributes
+  - msp.psa.attributes.IN_PROCESS
 attributes:
   check_mode:
     support: full

@@ -21,6 +21,7 @@ author:
 extends_documentation_fragment:
   - msp.psa.autotask
   - msp.psa.attributes
+  - msp.psa.attributes.IN_PROCESS
   - msp.psa.attributes.INFO_MODULE
   - msp.psa.attributes.ACTIONGROUP_AUTOTASK
 options:

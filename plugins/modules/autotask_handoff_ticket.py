@@ -25,6 +25,7 @@ author:
 extends_documentation_fragment:
   - msp.psa.autotask
   - msp.psa.attributes
+  - msp.psa.attributes.IN_PROCESS
   - msp.psa.attributes.ACTIONGROUP_AUTOTASK
 attributes:
   check_mode:

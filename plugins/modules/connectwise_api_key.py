@@ -29,6 +29,7 @@ extends_documentation_fragment:
   - msp.psa.connectwise
   - msp.psa.connectwise_permissions
   - msp.psa.attributes
+  - msp.psa.attributes.IN_PROCESS
   - msp.psa.attributes.INFO_MODULE
   - msp.psa.attributes.ACTIONGROUP_CONNECTWISE
 options:

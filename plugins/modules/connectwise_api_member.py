@@ -23,6 +23,7 @@ author:
 extends_documentation_fragment:
   - msp.psa.connectwise
   - msp.psa.attributes
+  - msp.psa.attributes.IN_PROCESS
   - msp.psa.attributes.ACTIONGROUP_CONNECTWISE
   - msp.psa.api_user.CONNECTWISE
 attributes:

@@ -33,6 +33,7 @@ author:
 extends_documentation_fragment:
   - msp.psa.connectwise
   - msp.psa.attributes
+  - msp.psa.attributes.IN_PROCESS
   - msp.psa.attributes.ACTIONGROUP_CONNECTWISE
 attributes:
   check_mode:

@@ -19,6 +19,7 @@ author:
 extends_documentation_fragment:
   - msp.psa.connectwise
   - msp.psa.attributes
+  - msp.psa.attributes.IN_PROCESS
   - msp.psa.attributes.INFO_MODULE
   - msp.psa.attributes.ACTIONGROUP_CONNECTWISE
 options:

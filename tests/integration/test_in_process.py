@@ -5,12 +5,14 @@ report, check mode and the redaction of secrets are the same as a module process
 the module as a process, as before."""
 import json
 import os
+import subprocess
 import sys
 
 import pytest
 
 from psa_sandbox.server import SandboxServer
 
+from .harness import BIN, ROOT
 from .test_cold_run_requests import EXPECTED, SECRETS, ColdFleet, seed
 
 
@@ -72,18 +74,22 @@ PLAYBOOK = """
 """
 
 
-def test_the_task_environment_applies_in_process(cold_fleet, tmp_path):
-    """A task's ``environment:`` reaches the module in the worker as it reaches a module process."""
-    import subprocess
-
-    from .harness import BIN, ROOT
-    task_cache = tmp_path / "task-cache"
-    (tmp_path / "check.yml").write_text(PLAYBOOK % task_cache)
-    inventory = cold_fleet.inventory(tmp_path / "inventory.yml")
+def playbook(fleet, tmp_path, name):
+    """ansible-playbook -vvv on the fleet's inventory: its output (it must succeed)."""
     env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"), MSP_PSA_CACHE_DIR=str(tmp_path / "run-cache"),
                ANSIBLE_LOCAL_TEMP=str(tmp_path / "tmp"), ANSIBLE_NOCOLOR="1")
-    proc = subprocess.run([os.path.join(BIN, "ansible-playbook"), "-i", inventory, str(tmp_path / "check.yml"), "-vvv"],
+    proc = subprocess.run([os.path.join(BIN, "ansible-playbook"), "-i", fleet.inventory(tmp_path / "inventory.yml"),
+                           str(tmp_path / name), "-vvv"],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
     assert proc.returncode == 0, proc.stdout[-3000:]
-    assert "AnsiballZ_autotask_api_users" not in proc.stdout
+    return proc.stdout + proc.stderr
+
+
+def test_the_task_environment_applies_in_process(cold_fleet, tmp_path):
+    """A task's ``environment:`` reaches the module in the worker as it reaches a module process."""
+    task_cache = tmp_path / "task-cache"
+    (tmp_path / "check.yml").write_text(PLAYBOOK % task_cache)
+    output = playbook(cold_fleet, tmp_path, "check.yml")
+    assert "AnsiballZ_autotask_api_users" not in output
     assert os.listdir(str(task_cache)) and not os.path.exists(str(tmp_path / "run-cache"))
+
