@@ -17,7 +17,8 @@ import time
 from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.msp.psa.plugins.module_utils._cache import DiskCache
-from ansible_collections.msp.psa.plugins.module_utils._http import RETRY_STATUSES, HTTPClient, PSAError, Redactor
+from ansible_collections.msp.psa.plugins.module_utils._http import (
+    RETRY_STATUSES, HTTPClient, PSAError, Redactor, header_value)
 
 DISCOVERY_URL = "https://webservices.autotask.net/atservicesrest/"
 API_USER_LICENSE = 7
@@ -116,7 +117,9 @@ class AutotaskClient:
         self.username = username
         self.http.redact.add(secret)
         self.http.redact.add(integration_code)
-        self.headers = {"UserName": username, "Secret": secret, "ApiIntegrationCode": integration_code}
+        self.headers = {"UserName": header_value("autotask_username", username),
+                        "Secret": header_value("autotask_secret", secret),
+                        "ApiIntegrationCode": header_value("autotask_integration_code", integration_code)}
         self._zone_url = zone_url
         # where the zone came from: "declared" (autotask_zone_url), "cache" or "discovery"; a declared or
         # cached zone the PSA refuses is asked for again once (see zone_refused)

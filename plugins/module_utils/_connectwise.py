@@ -18,7 +18,7 @@ import re
 from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.msp.psa.plugins.module_utils._cache import DiskCache
-from ansible_collections.msp.psa.plugins.module_utils._http import HTTPClient, PSAError, Redactor
+from ansible_collections.msp.psa.plugins.module_utils._http import HTTPClient, PSAError, Redactor, header_value
 
 CLOUD_SITES = ("na", "eu", "au", "aus", "za")
 # The ConnectWise model version this collection is written against: the one place it is pinned (the doc
@@ -107,7 +107,7 @@ class ConnectWiseClient:
         token = base64.b64encode(("%s+%s:%s" % (company, public_key, private_key)).encode("utf-8")).decode("ascii")
         self.http.redact.add(token)
         self.api_version = api_version or API_VERSION
-        self.headers = {"Authorization": "Basic " + token, "clientId": client_id, "Accept": accept(self.api_version)}
+        self.headers = {"Authorization": "Basic " + token, "clientId": header_value("connectwise_client_id", client_id), "Accept": accept(self.api_version)}
         self._base = None
         self.company_info = None
         # where the codebase came from: "declared" (connectwise_codebase), "cache" or "discovery"; a declared or

@@ -12,6 +12,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import re
 import traceback
 
 try:
@@ -67,6 +68,21 @@ class Redactor:
         for secret in sorted(self.secrets, key=len, reverse=True):
             text = text.replace(secret, REDACTED)
         return text
+
+
+CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def header_value(option, value):
+    """``value``, which an HTTP header will carry, or a PSAError naming ``option`` when it holds a line break or
+    another control character (a secret read from a file or pasted with its trailing newline). Sent as it is,
+    http.client would refuse the header with an error that quotes the value: the secret in the task's output."""
+    if value is not None and CONTROL_CHARACTER.search(str(value)):
+        raise PSAError("%s contains a line break or another control character, which an HTTP header cannot carry."
+                       % option, kind="invalid_input",
+                       fix="Remove it from %s (a value read from a file or pasted keeps its trailing newline; in "
+                           "Jinja: {{ value | trim }})." % option)
+    return value
 
 
 class RetryAfterTooLong(Exception):
@@ -194,6 +210,10 @@ class HTTPClient:
             raise self.failure(method, url, exc.reason, max(len(retry.attempts), 1), idempotent)
         except urllib3.exceptions.HTTPError as exc:
             raise self.failure(method, url, exc, len(retry.attempts) + 1, idempotent)
+        except ValueError as exc:  # http.client refusing a header or the URL: its message quotes the value
+            raise PSAError("%s %s could not be sent: a header or the URL holds a character HTTP does not allow (%s)."
+                           % (method, self.redact(url), type(exc).__name__), kind="invalid_input",
+                           fix="Check the credential options and URLs for line breaks or other control characters.")
         return Response(resp.status, resp.headers, resp.data, url)
 
     def failure(self, method, url, reason, attempts, idempotent):

@@ -179,3 +179,26 @@ def test_a_cached_zone_refused_in_the_500_form_is_looked_up_again(fake, tmp_path
     at = client(fake, zone_cache=ZoneCache(path=str(tmp_path)))
     assert at.query("Resources", [{"op": "gte", "field": "id", "value": 0}]) == [{"id": 1}]
     assert fake.seen[-1]["path"] == "/webservices14/ATServicesRest/V1.0/Resources/query"
+
+
+@pytest.mark.parametrize("option", ["autotask_username", "autotask_secret", "autotask_integration_code"])
+def test_a_credential_with_a_line_break_is_refused_naming_the_option_not_the_value(fake, option):
+    """A secret pasted with its trailing newline: http.client would refuse the header with an error quoting it."""
+    values = {"autotask_username": "msppsa01@t.example", "autotask_secret": SECRET, "autotask_integration_code": CODE}
+    values[option] += "\n"
+    http = HTTPClient(timeout=5, retries=0, redactor=Redactor([SECRET, CODE]))
+    with pytest.raises(PSAError) as err:
+        AutotaskClient(http, values["autotask_username"], values["autotask_secret"], values["autotask_integration_code"],
+                       zone_url=fake.url + "/webservices5/ATServicesRest/")
+    text = str(err.value) + str(err.value.to_fail_json())
+    assert option in text and "trim" in text and err.value.kind == "invalid_input"
+    assert SECRET not in text and CODE not in text
+    assert not fake.seen, "nothing is sent"
+
+
+def test_a_header_http_refuses_fails_without_quoting_it(fake):
+    """The seam's own guard, for any header a client did not check: the error names no value."""
+    http = HTTPClient(timeout=5, retries=0, redactor=Redactor([SECRET]))
+    with pytest.raises(PSAError) as err:
+        http.request("GET", fake.url + "/x", headers={"Secret": SECRET + "\n"})
+    assert SECRET not in str(err.value) and err.value.kind == "invalid_input"

@@ -104,3 +104,19 @@ def test_a_declared_codebase_costs_no_companyinfo_and_a_moved_one_is_found_again
     with pytest.raises(PSAError) as err:  # verified: a later 404 is a real one, companyinfo is not asked again
         moved.get("system/members/99")
     assert err.value.kind == "not_found" and len(api.seen) == 5
+
+
+def test_a_client_id_with_a_line_break_is_refused_naming_the_option(api):
+    with pytest.raises(PSAError) as err:
+        ConnectWiseClient(HTTPClient(timeout=5, retries=0), "tenant2", "PUB", "PRIV-secret-1", "client-id-1\n",
+                          base_url=api.url)
+    assert "connectwise_client_id" in str(err.value) and err.value.kind == "invalid_input"
+    assert not api.seen
+
+
+def test_a_company_with_a_line_break_fails_without_quoting_the_key_pair(api):
+    """The company goes into the companyinfo URL, which http.client refuses; the key pair is never quoted."""
+    with pytest.raises(PSAError) as err:
+        ConnectWiseClient(HTTPClient(timeout=5, retries=0), "tenant2\n", "PUB", "PRIV-secret-1", "client-id-1",
+                          base_url=api.url).company_information()
+    assert "PRIV-secret-1" not in str(err.value.to_fail_json())
