@@ -62,12 +62,14 @@ attributes:
     description: Indicates this has a corresponding action plugin so some parts of the options can be executed on the controller.
     support: full
     details:
-      - When the task's connection is C(local), without C(become) or C(async), and its C(ansible_python_interpreter)
-        is the Python that runs Ansible (C({{ ansible_playbook_python }})) or not set, the module runs inside the
+      - When the task's connection is C(local), without C(become), C(async) or C(timeout), and its Python
+        interpreter (C(ansible_python_interpreter), else C(interpreter_python) of the configuration) is the Python
+        that runs Ansible (C({{ ansible_playbook_python }})), C(auto) or not set, the module runs inside the
         worker process Ansible forked for the task instead of a Python process of its own, as
         C(ansible.netcommon) runs network modules. Its arguments, result, check mode and redaction of secrets
         are the same; the task's C(environment) applies. This saves about a fifth of a second of controller CPU per
         task, more than the check itself costs (docs/performance.md).
-      - Any other interpreter, a remote connection, C(become), C(async) or ansible-core before 2.19.1 run the module
-        as a process, as Ansible runs any module.
+      - Any other interpreter, a remote connection, C(become), C(async), C(timeout) or ansible-core before 2.19.1
+        run the module as a process, as Ansible runs any module. With C(auto) the module runs on the controller's
+        Python, where a process would run on the discovered interpreter.
 """

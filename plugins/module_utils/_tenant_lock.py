@@ -43,8 +43,8 @@ LOCK_LEAF = "_lock"
 
 
 def default_owner():
-    """host:pid:random, unique per call (a module runs in its own process, so pass the returned owner
-    back to release the lock)."""
+    """host:pid:random, unique per call (the random part: a module may run in Ansible's worker, and each task
+    in a new one; pass the returned owner back to release the lock)."""
     return "%s:%d:%s" % (socket.gethostname(), os.getpid(), secrets.token_hex(4))
 
 

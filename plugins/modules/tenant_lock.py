@@ -28,8 +28,9 @@ description:
   - O(state=unlocked) releases the lock only if O(owner) holds it (check-and-set again). A lock that expired
     and was taken over by another run is left alone (RV(not_owner)), so an old run never frees a newer run's
     lock. Releasing a lock that is not held is not an error.
-  - The default owner id is C(<host>:<pid>:<random>) of the module's process. Every task runs in its own
-    process, so register the result of O(state=locked) and pass RV(owner) to O(state=unlocked).
+  - The default owner id is C(<host>:<pid>:<random>) of the process the module runs in (its own, or Ansible's
+    worker for the task; see the C(action) attribute), with a new random part for every call. Register the result
+    of O(state=locked) and pass RV(owner) to O(state=unlocked).
   - Expiry compares UTC times written by the controllers' clocks; keep them synchronised (NTP). Pick a O(ttl)
     longer than a converge of the tenant takes, or lock again with the same owner to extend it.
 author:

@@ -14,18 +14,23 @@ network modules (its ``import_modules`` option): the module's ``AnsibleModule`` 
 action plugin instead of standard input and hands its result back instead of printing it. Arguments and result
 go through the same serialization profile as a module process's, so the task's result is the same.
 
-Any other task (a remote or ``become`` connection, ``async``, another interpreter, ansible-core before 2.19.1)
-runs the module as a process, as Ansible always does."""
+Any other task (a remote or ``become`` connection, ``async``, ``timeout``, another interpreter, ansible-core
+before 2.19.1) runs the module as a process, as Ansible always does."""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import contextlib
+import io
 import json
 import os
 import sys
+import warnings
 
+from ansible import constants as C
 from ansible.module_utils import basic
+from ansible.module_utils.common.parameters import remove_values
 from ansible.plugins.action import ActionBase
 from ansible.utils.vars import merge_hash
 from ansible.vars.clean import remove_internal_keys
@@ -65,18 +70,27 @@ class InProcessAction(ActionBase):
         return merge_hash(result, self._run_in_process(task_vars))
 
     def runs_in_process(self, task_vars):
-        """True when running the module in this worker does what running it as a local process would."""
+        """True when running the module in this worker does what running it as a local process would.
+
+        Not with ``timeout:`` either: Ansible interrupts a timed-out task wherever it is, which a module process
+        survives (it runs to its end) but a module in this worker would not."""
         if not (IN_PROCESS_CAPABLE and self.MODULE is not None):
             return False
-        if self._connection.transport != "local" or self._task.async_val or self._play_context.become:
+        if (self._connection.transport != "local" or self._task.async_val or self._play_context.become
+                or self._task.timeout):
             return False
         interpreter = self._interpreter(task_vars)
         return (not interpreter or interpreter.startswith("auto")
                 or os.path.normpath(os.path.expanduser(interpreter)) == os.path.normpath(sys.executable))
 
     def _interpreter(self, task_vars):
-        delegated = task_vars.get("ansible_delegated_vars", {}).get(self._task.delegate_to) or {}
-        value = delegated.get("ansible_python_interpreter", task_vars.get("ansible_python_interpreter"))
+        """The Python interpreter Ansible would start the module with, as its module builder resolves it: the
+        ``ansible_python_interpreter`` variable, else ``interpreter_python`` from the configuration or the
+        environment (the delegated host's variables when the task is delegated)."""
+        use_vars = task_vars
+        if self._task.delegate_to:
+            use_vars = (task_vars.get("ansible_delegated_vars") or {}).get(self._task.delegate_to) or {}
+        value = C.config.get_config_value("INTERPRETER_PYTHON", variables=use_vars)
         if value is None:
             return None
         return str(self._templar.template(value) or "").strip()
@@ -96,6 +110,11 @@ class InProcessAction(ActionBase):
             def _record_module_result(self, o):
                 recorded.append(o)
 
+            def warn(self, warning, **kwargs):
+                # in a worker, a module's warning goes straight to Ansible's display, not through exit_json's
+                # removal of no_log values as a module process's does
+                super(InProcessModule, self).warn(remove_values(warning, self.no_log_values), **kwargs)
+
         environment = {}
         self._compute_environment_string(environment)
         saved_environment = dict(os.environ)
@@ -103,16 +122,21 @@ class InProcessAction(ActionBase):
         try:
             os.environ.update((str(k), str(v)) for k, v in environment.items())
             _module.AnsibleModule, basic._ANSIBLE_PROFILE = InProcessModule, PROFILE
-            try:
-                self.MODULE.main()
-            except SystemExit:
-                pass
+            # what a module process writes to its stdout and stderr besides its result (a library's Python
+            # warning, say) is dropped when the module succeeds: here too, not printed once per tenant
+            output = io.StringIO()
+            with warnings.catch_warnings(), contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
+                try:
+                    self.MODULE.main()
+                except SystemExit:
+                    pass
         finally:
             _module.AnsibleModule, basic._ANSIBLE_PROFILE = saved_class, saved_profile
             os.environ.clear()
             os.environ.update(saved_environment)
         if not recorded:
-            return dict(failed=True, msg="%s ended without a result" % self._task.action)
+            return dict(failed=True, msg="%s ended without a result" % self._task.action,
+                        module_stdout=output.getvalue())
         # the result as the action plugin reads a module process's standard output
         stdout = json.dumps(recorded[-1], cls=get_module_encoder(PROFILE, Direction.MODULE_TO_CONTROLLER))
         data = self._parse_returned_data(dict(rc=0, stdout=stdout, stderr=""), PROFILE)

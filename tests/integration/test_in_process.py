@@ -45,11 +45,9 @@ def test_the_per_tenant_check_starts_no_module_process(cold_fleet, tmp_path):
 
 def test_another_interpreter_runs_the_module_as_a_process_with_the_same_report(cold_fleet, tmp_path):
     cold_fleet.drift_check(tmp_path / "in-process", tmp_path / "cache-a")
-    wrapper = tmp_path / "python"
-    wrapper.write_text("#!/bin/sh\nexec %s \"$@\"\n" % sys.executable)
-    wrapper.chmod(0o755)
     rc, outcomes, log, output = cold_fleet.drift_check(
-        tmp_path / "process", tmp_path / "cache-b", extra_args=["-vvv", "-e", "ansible_python_interpreter=%s" % wrapper])
+        tmp_path / "process", tmp_path / "cache-b",
+        extra_args=["-vvv", "-e", "ansible_python_interpreter=%s" % wrapper_python(tmp_path)])
     assert outcomes == EXPECTED, output[-3000:]
     assert "AnsiballZ_autotask_api_users" in output and "AnsiballZ_connectwise_api_members" in output
     assert report_tenants(tmp_path / "process") == report_tenants(tmp_path / "in-process")
@@ -93,3 +91,37 @@ def test_the_task_environment_applies_in_process(cold_fleet, tmp_path):
     assert "AnsiballZ_autotask_api_users" not in output
     assert os.listdir(str(task_cache)) and not os.path.exists(str(tmp_path / "run-cache"))
 
+
+
+def wrapper_python(tmp_path):
+    """Another interpreter path for this same Python: Ansible starts the module as a process with it."""
+    wrapper = tmp_path / "python"
+    wrapper.write_text("#!/bin/sh\nexec %s \"$@\"\n" % sys.executable)
+    wrapper.chmod(0o755)
+    return str(wrapper)
+
+
+def test_an_interpreter_configured_outside_the_inventory_is_respected(cold_fleet, tmp_path):
+    """interpreter_python from the configuration (here ANSIBLE_PYTHON_INTERPRETER), not only the host variable,
+    decides where the module runs, as it decides for any module."""
+    import yaml
+    (tmp_path / "check.yml").write_text(PLAYBOOK % (tmp_path / "task-cache"))
+    inventory = yaml.safe_load(open(cold_fleet.inventory(tmp_path / "inventory.yml")))
+    del inventory["tenants"]["vars"]["ansible_python_interpreter"]
+    (tmp_path / "inventory.yml").write_text(yaml.safe_dump(inventory))
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"), ANSIBLE_LOCAL_TEMP=str(tmp_path / "tmp"),
+               ANSIBLE_NOCOLOR="1", ANSIBLE_PYTHON_INTERPRETER=wrapper_python(tmp_path))
+    proc = subprocess.run([os.path.join(BIN, "ansible-playbook"), "-i", str(tmp_path / "inventory.yml"),
+                           str(tmp_path / "check.yml"), "-vvv"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert "AnsiballZ_autotask_api_users" in proc.stdout
+
+
+def test_a_task_with_a_timeout_runs_as_a_process(cold_fleet, tmp_path):
+    """Ansible interrupts a timed-out task wherever it is: a module process runs to its end, a module in the worker
+    would stop half-way, so a task with timeout: keeps its process."""
+    (tmp_path / "check.yml").write_text((PLAYBOOK % (tmp_path / "task-cache")).replace(
+        "      check_mode: true\n", "      check_mode: true\n      timeout: 120\n"))
+    output = playbook(cold_fleet, tmp_path, "check.yml")
+    assert "AnsiballZ_autotask_api_users" in output
