@@ -16,6 +16,7 @@ from psa_sandbox.server import SandboxServer
 from psa_sandbox.state import load_seed_file
 
 from .harness import ROOT
+from .test_in_process import wrapper_python
 
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
 from demo import SECOND_CONVERGE, Demo  # noqa: E402  pylint: disable=wrong-import-position
@@ -48,11 +49,8 @@ def story(work, extra):
 
 def test_module_processes_converge_and_check_the_demo_fleet_as_the_worker_does(tmp_path, monkeypatch):
     monkeypatch.setenv("MSP_PSA_DEMO_VERBOSE", "1")  # -vvvv: Ansible names each module process it starts
-    wrapper = tmp_path / "python"
-    wrapper.write_text("#!/bin/sh\nexec %s \"$@\"\n" % sys.executable)
-    wrapper.chmod(0o755)
     in_worker = story(tmp_path / "worker", {})
-    as_process = story(tmp_path / "process", {"ansible_python_interpreter": str(wrapper)})
+    as_process = story(tmp_path / "process", {"ansible_python_interpreter": wrapper_python(tmp_path)})
 
     assert "AnsiballZ_api_credential" not in in_worker[2] and "AnsiballZ_autotask_api_users" not in in_worker[2]
     for module in ("api_credential", "vendor_registration", "tenant_lock", "autotask_api_users",
